@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh Debian machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY310 ?= $(shell PY=$$PY310 scripts/find_python.sh 3.10)
+PY311 ?= $(shell PY=$$PY311 scripts/find_python.sh 3.11)
+VENV := .venv/bin/python
+RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
+DEMO_SEED ?= 42
+
+.PHONY: help setup setup-rasa setup-main bank model run test test-rasa lint bench clean
+
+help:
+	@echo "make run    set up, then run the bot, action server and web app"
+	@echo "make test   set up, then run every test"
+	@echo "make bench  run the benchmarks and print their tables"
+	@echo "make lint   ruff over the code"
+
+setup: setup-rasa setup-main
+
+setup-rasa:
+	@test -n "$(PY310)" || exit 1
+	@scripts/setup_venv.sh .venv-rasa "$(PY310)" requirements/rasa.lock
+
+setup-main:
+	@test -n "$(PY311)" || exit 1
+	@scripts/setup_venv.sh .venv "$(PY311)" requirements/main.lock requirements/nodeps.txt
+
+bank: setup-main
+	@$(VENV) -m scripts.ensure_demo --seed $(DEMO_SEED)
+
+model: setup-rasa
+	@scripts/train_model.sh
+
+run: setup bank model
+	@$(VENV) -m scripts.run
+
+lint: setup-main
+	.venv/bin/ruff check .
+
+test-rasa: setup model
+	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
+	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
+
+test: setup model lint test-rasa
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc -p no:cacheprovider
+
+bench: setup bank
+	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done
+
+clean:
+	rm -rf models .stamps .pytest_cache .ruff_cache

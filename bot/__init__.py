@@ -1,0 +1,1 @@
+"""Rasa-side code: training data under data/, custom input channels under channels/."""

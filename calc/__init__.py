@@ -1,0 +1,1 @@
+"""The planning and check-up calculation engine: pure functions, no I/O."""

@@ -1,0 +1,1 @@
+"""Retrieval over market news, product documents and training content (FAISS + BM25)."""

@@ -1,0 +1,88 @@
+"""`make run`: start the action server, Rasa and the web app, wait until each is ready, stop all on Ctrl-C.
+
+Ports come from ACTIONS_PORT (5055), RASA_PORT (5005) and WEB_PORT (8000); logs go to var/log/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from scripts.services import ROOT, Service, ServiceError, action_server, rasa_server, web_app, write_endpoints
+
+LOG_DIR = ROOT / "var" / "log"
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit():
+        sys.exit(f"{name} must be a port number, got {value!r}")
+    return int(value)
+
+
+def main() -> int:
+    actions_port = _port("ACTIONS_PORT", 5055)
+    rasa_port = _port("RASA_PORT", 5005)
+    web_port = _port("WEB_PORT", 8000)
+    endpoints = Path(os.environ.get("RASA_ENDPOINTS", ROOT / "endpoints.yml"))
+    if actions_port != 5055 and "RASA_ENDPOINTS" not in os.environ:
+        endpoints = write_endpoints(
+            LOG_DIR.parent / "endpoints.run.yml", f"http://127.0.0.1:{actions_port}", ROOT / "var" / "tracker.db"
+        )
+    credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
+    web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    services: list[Service] = [
+        action_server(actions_port, log_path=LOG_DIR / "actions.log"),
+        rasa_server(rasa_port, endpoints, credentials, log_path=LOG_DIR / "rasa.log"),
+        web_app(web_port, env=web_env, log_path=LOG_DIR / "web.log", host=os.environ.get("WEB_HOST", "127.0.0.1")),
+    ]
+    stopping = False
+
+    def stop_all(signum: int | None = None, frame: FrameType | None = None) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\n正在停止所有服务 / stopping all services …", flush=True)
+        for service in reversed(services):
+            service.stop()
+        print("已停止 / stopped.", flush=True)
+
+    signal.signal(signal.SIGINT, stop_all)
+    signal.signal(signal.SIGTERM, stop_all)
+    try:
+        started = time.monotonic()
+        for service in services:
+            print(f"starting {service.name} (log: {service.log_path.relative_to(ROOT)}) …", flush=True)
+            service.start()
+        for service in services:
+            timeout = 240.0 if service.name == "Rasa server" else 90.0
+            service.wait_ready(timeout)
+            print(f"  ✓ {service.name:<14} {service.url}   ({time.monotonic() - started:.0f} s)", flush=True)
+    except ServiceError as error:
+        print(f"启动失败 / failed to start: {error}", file=sys.stderr, flush=True)
+        stop_all()
+        return 1
+    print(
+        f"\nReady. Web app: http://localhost:{web_port}  (API docs: /docs)\n"
+        f"Rasa REST channel: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
+        '{"sender": "<WeCom userid>", "message": "你好"}\n'
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    while not stopping:
+        for service in services:
+            if not service.running and not stopping:
+                print(f"{service.name} exited unexpectedly; see {service.log_path}", file=sys.stderr, flush=True)
+                stop_all()
+                return 1
+        time.sleep(1.0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

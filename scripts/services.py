@@ -1,0 +1,208 @@
+"""Start the Rasa server, the action server and the web app as child processes, wait until each is ready.
+
+One definition serves `make run` (scripts/run.py) and the tests (tests/servers.py): each service is a
+command line plus a readiness URL. Children run in their own process group so that stopping a service
+also stops anything it spawned (Rasa forks Sanic workers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+VENV_RASA = ROOT / ".venv-rasa"
+MODEL = ROOT / "models" / "current.tar.gz"
+
+# Quiet, offline and reproducible children.
+BASE_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "PYTHONUNBUFFERED": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "OMP_WAIT_POLICY": "passive",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
+
+
+class ServiceError(RuntimeError):
+    """A service exited early or did not become ready in time."""
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_status(url: str, timeout: float = 2.0) -> tuple[int, bytes] | None:
+    """GET `url`: its status and body, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+@dataclass
+class Service:
+    """One child process: how to start it and how to tell it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    url: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    ready_check: Callable[[bytes], bool] | None = None
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Service:
+        """Spawn the process in its own process group, its output going to `log_path` (or inherited)."""
+        env = {**os.environ, **BASE_ENV, **self.env}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+        stdout = None
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            stdout = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT if stdout else None,
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, timeout: float, any_status: bool = False) -> Service:
+        """Poll the readiness URL until it answers 200 (any status with `any_status`), the process dies,
+        or `timeout` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServiceError(f"{self.name} exited with code {self.process.returncode}{self._log_tail()}")
+            answer = http_status(self.ready_url)
+            if answer is not None and (
+                any_status or (answer[0] == 200 and (self.ready_check is None or self.ready_check(answer[1])))
+            ):
+                return self
+            time.sleep(0.5)
+        raise ServiceError(f"{self.name} was not ready after {timeout:.0f} s{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        tail = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        return "\n--- last lines of " + str(self.log_path) + " ---\n" + "\n".join(tail)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the whole process group, then SIGKILL whatever is left after `grace` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            pgid = os.getpgid(self.process.pid)
+        except ProcessLookupError:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # Children that outlived the leader still belong to the group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+def _rasa_has_model(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body).get("model_file"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def action_server(port: int, env: Mapping[str, str] | None = None, log_path: Path | None = None) -> Service:
+    """The rasa-sdk action server (Python 3.11) serving the `actions` package."""
+    return Service(
+        name="action server",
+        command=[str(VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        url=f"http://127.0.0.1:{port}",
+        env=dict(env or {}),
+        log_path=log_path,
+    )
+
+
+def rasa_server(
+    port: int,
+    endpoints: Path,
+    credentials: Path,
+    model: Path = MODEL,
+    env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
+) -> Service:
+    """Rasa Open Source 3.6 (Python 3.10) with the HTTP API enabled; ready once the model is loaded."""
+    return Service(
+        name="Rasa server",
+        command=[
+            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api",
+            "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
+            "--port", str(port), "--interface", "127.0.0.1",
+        ],
+        ready_url=f"http://127.0.0.1:{port}/status",
+        url=f"http://127.0.0.1:{port}",
+        env=dict(env or {}),
+        ready_check=_rasa_has_model,
+        log_path=log_path,
+    )
+
+
+def web_app(port: int, env: Mapping[str, str] | None = None, log_path: Path | None = None,
+            host: str = "127.0.0.1") -> Service:
+    """The FastAPI web app served by uvicorn."""
+    return Service(
+        name="web app",
+        command=[str(VENV / "bin" / "python"), "-m", "uvicorn", "web.app:app", "--host", host, "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        url=f"http://127.0.0.1:{port}",
+        env=dict(env or {}),
+        log_path=log_path,
+    )
+
+
+def write_endpoints(path: Path, action_url: str, tracker_db: Path | None = None) -> Path:
+    """Write a Rasa endpoints.yml pointing at `action_url`, with an SQL tracker store when `tracker_db` is given."""
+    lines = ["action_endpoint:", f'  url: "{action_url}/webhook"']
+    if tracker_db is not None:
+        lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f'  db: "{tracker_db}"']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    print(free_port(), file=sys.stdout)

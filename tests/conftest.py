@@ -1,0 +1,45 @@
+"""Session-wide fixtures: one demo bank, one action server and one Rasa server shared by the conversation tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import Service, start_action_server, start_rasa
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A demo bank built once per test session in a temporary SQLite file (never var/bank.db)."""
+    path = tmp_path_factory.mktemp("bank") / "bank.db"
+    url = f"sqlite:///{path}"
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "bank", "demo", "--seed", str(DEMO_SEED), "--today", "2026-11-28"],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    return url
+
+
+@pytest.fixture(scope="session")
+def action_server(demo_db_url: str) -> Iterator[Service]:
+    """The real rasa-sdk action server, reading the session's demo bank."""
+    service = start_action_server(env={"DATABASE_URL": demo_db_url})
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(action_server: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """The real Rasa server (REST channel) talking to the session's action server."""
+    service = start_rasa(action_url=action_server.url, workdir=tmp_path_factory.mktemp("rasa"))
+    yield service
+    service.stop()

@@ -1,0 +1,53 @@
+"""Helpers for conversation tests: send a message over the REST channel, read the domain's response texts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bank.db import session_scope
+from bank.directory import Identity, demo_identities
+from tests.servers import Service, post_json
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def responses() -> dict[str, list[str]]:
+    """Every response key of domain.yml with its text variants."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {key: [variant["text"] for variant in variants] for key, variants in domain["responses"].items()}
+
+
+Say = Callable[[str, str], list[str]]
+
+
+@pytest.fixture(scope="session")
+def say(rasa_server: Service) -> Say:
+    """say(sender, text) -> the texts the bot answered, in order."""
+
+    def _say(sender: str, text: str) -> list[str]:
+        answer = post_json(f"{rasa_server.url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        assert isinstance(answer, list)
+        return [item.get("text", "") for item in answer]
+
+    return _say
+
+
+@pytest.fixture(scope="session")
+def people(demo_db_url: str) -> dict[str, Identity]:
+    """One demo identity per role, from the session's demo bank."""
+    with session_scope(demo_db_url) as session:
+        found = demo_identities(session)
+    return {role: next(p for p in found if p.role == role) for role in ("advisor", "manager", "client")}
+
+
+@pytest.fixture
+def stranger() -> str:
+    """A sender id the bank has never seen (fresh each test, so conversations don't mix)."""
+    return f"stranger-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,1 @@
+"""WeCom API client, crypto, message builders and send queue, shared by both Python environments."""
