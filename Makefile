@@ -8,7 +8,7 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: help setup setup-rasa setup-main bank model run test test-rasa lint bench clean
+.PHONY: help setup setup-rasa setup-main setup-system setup-browser bank model run test test-rasa lint bench clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -16,7 +16,13 @@ help:
 	@echo "make bench  run the benchmarks and print their tables"
 	@echo "make lint   ruff over the code"
 
-setup: setup-rasa setup-main
+setup: setup-rasa setup-main setup-system
+
+setup-system:
+	@scripts/setup_system.sh
+
+setup-browser:
+	@scripts/setup_system.sh --browser
 
 setup-rasa:
 	@test -n "$(PY310)" || exit 1
@@ -42,7 +48,7 @@ test-rasa: setup model
 	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
 	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
 
-test: setup model lint test-rasa
+test: setup setup-browser model lint test-rasa
 	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc -p no:cacheprovider
 
 bench: setup bank

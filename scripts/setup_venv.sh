@@ -10,10 +10,16 @@ if [[ -x $venv/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
 fi
 echo "==> setting up $venv from $lock (a few minutes the first time)"
 [[ -x $venv/bin/python ]] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.2"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+pip_install() {
+  # This machine's pip config lists local indexes that may be absent; hide pip's warnings about them.
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+    | { grep -v "neither a file nor a directory" || true; }
+  return "${PIPESTATUS[0]}"
+}
+pip_install --upgrade "pip==24.2"
+pip_install -r "$lock"
 if [[ -n $nodeps ]]; then
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$nodeps"
+  pip_install --no-deps -r "$nodeps"
 fi
 echo "$want" > "$stamp"
 echo "==> $venv ready"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs (CJK fonts for charts; Chromium for browser tests) when missing.
+# usage: setup_system.sh [--browser]
+set -euo pipefail
+packages=()
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || packages+=(fonts-noto-cjk)
+if [[ ${1:-} == --browser ]]; then
+  [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+  [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
+fi
+((${#packages[@]} == 0)) && exit 0
+if [[ $(id -u) -ne 0 ]]; then
+  echo "missing Debian packages: ${packages[*]} — run: sudo apt-get install -y ${packages[*]}" >&2
+  exit 1
+fi
+echo "==> installing Debian packages: ${packages[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
