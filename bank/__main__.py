@@ -1,0 +1,62 @@
+"""Command line: `python -m bank migrate | demo --seed N [--replace] [--today YYYY-MM-DD] [--clients N] | stats`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from sqlalchemy import func, inspect, select
+
+from bank import db
+
+
+def _stats(url: str | None) -> int:
+    from bank.models import Base
+
+    engine = db.make_engine(url)
+    try:
+        names = set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            print(f"{'table':<24}{'rows':>10}")
+            for table in Base.metadata.sorted_tables:
+                count = conn.execute(select(func.count()).select_from(table)).scalar_one() if table.name in names else "-"
+                print(f"{table.name:<24}{count:>10}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bank", description="The bank's systems of record.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database schema to the latest revision (keeps data)")
+    demo = sub.add_parser("demo", help="create the deterministic demo bank")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--replace", action="store_true", help="delete existing bank data first")
+    demo.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    demo.add_argument("--clients", type=int, default=None, help="number of clients (default 640)")
+    sub.add_parser("stats", help="print row counts per table")
+    args = parser.parse_args(argv)
+    url = db.database_url()
+    if args.command == "migrate":
+        db.upgrade(url)
+        print("schema is at the latest revision")
+        return 0
+    if args.command == "stats":
+        return _stats(url)
+    from bank.demo import DEFAULT_CLIENTS, DemoBankExists, build
+
+    try:
+        counts = build(url, seed=args.seed, today=args.today, clients=args.clients or DEFAULT_CLIENTS,
+                       replace=args.replace)
+    except DemoBankExists as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 2
+    print(f"demo bank ready: {counts['clients']} clients, {counts['products']} products, "
+          f"{counts['nav_points']} NAV points, {counts['holdings']} holdings")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Alembic migrations of the bank schema (configured programmatically by bank.db.alembic_config)."""

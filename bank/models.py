@@ -1,0 +1,354 @@
+"""SQLAlchemy 2 models of the bank's systems of record: staff, clients, products, positions, CRM and proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bank.masking import mask_name, mask_phone
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(18, 2)
+Units = Numeric(18, 4)
+
+CLIENT_RISK_LEVELS = ("C1", "C2", "C3", "C4", "C5")
+PRODUCT_RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
+LIFE_STAGES = ("单身青年", "新婚家庭", "育儿家庭", "中年家庭", "退休")
+CATEGORY_NAMES: dict[str, str] = {
+    "deposit": "存款",
+    "cash_management": "现金管理",
+    "wmp": "理财",
+    "bond_fund": "债券基金",
+    "mixed_fund": "混合基金",
+    "equity_fund": "股票基金",
+    "index_fund": "指数基金",
+    "qdii_fund": "QDII基金",
+    "gold": "黄金",
+    "annuity_insurance": "年金保险",
+    "critical_illness_insurance": "重疾保险",
+    "life_insurance": "寿险",
+}
+CATEGORIES = tuple(CATEGORY_NAMES)
+MARKET_CATEGORIES = ("bond_fund", "mixed_fund", "equity_fund", "index_fund", "qdii_fund", "gold")
+INSURANCE_CATEGORIES = ("annuity_insurance", "critical_illness_insurance", "life_insurance")
+TRANSACTION_KINDS = ("buy", "sell", "dividend", "maturity", "premium")
+CONTACT_KINDS = ("phone", "visit", "salon")
+PROPOSAL_KINDS = ("checkup", "plan_investment", "plan_pension", "plan_retirement", "plan_simulation")
+PUSH_STATUSES = ("pending", "confirmed", "declined", "expired")
+ORDER_STATUSES = ("pending", "submitted", "filled", "cancelled", "failed")
+MEETING_KINDS = ("morning", "evening", "experience")
+
+
+def _in(column: str, values: tuple[str, ...], nullable: bool = False) -> str:
+    """SQL for a CHECK that `column` takes one of `values` (or NULL when nullable)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IS NULL OR {column} IN ({listed})" if nullable else f"{column} IN ({listed})"
+
+
+def _fk(target: str, nullable: bool = False, ondelete: str | None = None) -> Any:
+    return mapped_column(ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so Alembic sees stable constraint names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    branch: Mapped[str] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", use_alter=True), nullable=True)
+
+    manager: Mapped[Staff | None] = relationship(foreign_keys=[manager_id], post_update=True)
+    members: Mapped[list[Staff]] = relationship(back_populates="team", foreign_keys="Staff.team_id")
+
+    def __repr__(self) -> str:
+        return f"Team(id={self.id}, name={self.name!r})"
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (CheckConstraint(_in("role", ("advisor", "manager")), name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wecom_userid: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int] = _fk("teams.id")
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+    team: Mapped[Team] = relationship(back_populates="members", foreign_keys=[team_id])
+    clients: Mapped[list[Client]] = relationship(back_populates="advisor")
+
+    def __repr__(self) -> str:
+        return f"Staff(id={self.id}, name={self.name!r}, role={self.role!r}, phone={mask_phone(self.phone)!r})"
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint(_in("risk_level", CLIENT_RISK_LEVELS, nullable=True), name="risk_level"),
+        CheckConstraint(_in("gender", ("M", "F")), name="gender"),
+        CheckConstraint("dependants >= 0", name="dependants"),
+        Index("ix_clients_advisor_name", "advisor_id", "name"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    occupation: Mapped[str] = mapped_column(String(32))
+    life_stage: Mapped[str] = mapped_column(String(16))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    risk_level: Mapped[str | None] = mapped_column(String(2))
+    risk_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
+    monthly_income: Mapped[Decimal] = mapped_column(Money)
+    monthly_expenses: Mapped[Decimal] = mapped_column(Money)
+    dependants: Mapped[int] = mapped_column(Integer, default=0)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    external_assets: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    life_cover: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    critical_illness_cover: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    medical_cover: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    wecom_external_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    advisor: Mapped[Staff] = relationship(back_populates="clients")
+    holdings: Mapped[list[Holding]] = relationship(back_populates="client")
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(id={self.id}, name={mask_name(self.name)!r}, risk_level={self.risk_level!r}, "
+            f"phone={mask_phone(self.phone)!r})"
+        )
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint(_in("risk_level", PRODUCT_RISK_LEVELS), name="risk_level"),
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint("min_amount >= 0", name="min_amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    risk_level: Mapped[str] = mapped_column(String(2))
+    term_days: Mapped[int | None] = mapped_column(Integer)
+    min_amount: Mapped[Decimal] = mapped_column(Money)
+    expected_return_low: Mapped[float | None] = mapped_column(Float)
+    expected_return_high: Mapped[float | None] = mapped_column(Float)
+    subscription_fee: Mapped[float] = mapped_column(Float, default=0.0)
+    management_fee: Mapped[float] = mapped_column(Float, default=0.0)
+    redemption_fee: Mapped[float] = mapped_column(Float, default=0.0)
+    issuer: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    on_sale: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def category_name(self) -> str:
+        """The category's Chinese display name."""
+        return CATEGORY_NAMES[self.category]
+
+    def __repr__(self) -> str:
+        return f"Product(code={self.code!r}, name={self.name!r}, risk_level={self.risk_level!r})"
+
+
+class Holding(Base):
+    __tablename__ = "holdings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    product_id: Mapped[int] = _fk("products.id")
+    units: Mapped[Decimal] = mapped_column(Units)
+    cost: Mapped[Decimal] = mapped_column(Money)
+    market_value: Mapped[Decimal] = mapped_column(Money)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    maturity_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+    client: Mapped[Client] = relationship(back_populates="holdings")
+    product: Mapped[Product] = relationship()
+
+
+class Transaction(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", TRANSACTION_KINDS), name="kind"),
+        Index("ix_transactions_client_date", "client_id", "trade_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = _fk("products.id")
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    units: Mapped[Decimal | None] = mapped_column(Units)
+    trade_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class NavPoint(Base):
+    __tablename__ = "nav_points"
+    __table_args__ = (
+        UniqueConstraint("product_id", "date", name="uq_nav_points_product_date"),
+        CheckConstraint("nav > 0", name="nav"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    nav: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CONTACT_KINDS), name="kind"),
+        Index("ix_contacts_advisor_happened", "advisor_id", "happened_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    kind: Mapped[str] = mapped_column(String(16))
+    happened_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str | None] = mapped_column(Text)
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (CheckConstraint(_in("kind", PROPOSAL_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[int | None] = _fk("clients.id", nullable=True, ondelete="SET NULL")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    share_token: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ModelPortfolio(Base):
+    __tablename__ = "model_portfolios"
+    __table_args__ = (CheckConstraint(_in("risk_level", PRODUCT_RISK_LEVELS), name="risk_level"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    risk_level: Mapped[str] = mapped_column(String(2))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+    items: Mapped[list[ModelPortfolioItem]] = relationship(back_populates="portfolio", cascade="all, delete-orphan")
+
+
+class ModelPortfolioItem(Base):
+    __tablename__ = "model_portfolio_items"
+    __table_args__ = (
+        CheckConstraint("weight > 0 AND weight <= 1", name="weight"),
+        UniqueConstraint("portfolio_id", "product_id", name="uq_model_portfolio_items_portfolio_product"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("model_portfolios.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    weight: Mapped[float] = mapped_column(Float)
+
+    portfolio: Mapped[ModelPortfolio] = relationship(back_populates="items")
+    product: Mapped[Product] = relationship()
+
+
+class PortfolioPush(Base):
+    __tablename__ = "portfolio_pushes"
+    __table_args__ = (CheckConstraint(_in("status", PUSH_STATUSES), name="status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("model_portfolios.id"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    task_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="status"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    push_id: Mapped[int | None] = mapped_column(ForeignKey("portfolio_pushes.id"), nullable=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class UsageEvent(Base):
+    __tablename__ = "usage_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    feature: Mapped[str] = mapped_column(String(64), index=True)
+    happened_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MeetingNote(Base):
+    __tablename__ = "meeting_notes"
+    __table_args__ = (CheckConstraint(_in("kind", MEETING_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    team_id: Mapped[int] = _fk("teams.id")
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Identity(Base):
+    """Links a WeCom userid (staff) or external userid (client) to exactly one record."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ("staff", "client")), name="kind"),
+        CheckConstraint(
+            "(kind = 'staff' AND staff_id IS NOT NULL AND client_id IS NULL) OR "
+            "(kind = 'client' AND client_id IS NOT NULL AND staff_id IS NULL)",
+            name="target",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wecom_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    staff_id: Mapped[int | None] = _fk("staff.id", nullable=True, ondelete="CASCADE")
+    client_id: Mapped[int | None] = _fk("clients.id", nullable=True, ondelete="CASCADE")
+
+    staff: Mapped[Staff | None] = relationship()
+    client: Mapped[Client | None] = relationship()
