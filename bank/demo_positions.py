@@ -50,18 +50,24 @@ def trading_days(today: dt.date, years: float = 3.25) -> list[dt.date]:
 def nav_paths(rng: np.random.Generator, products: list[Row], days: list[dt.date]) -> dict[int, np.ndarray]:
     """GBM paths per market product driven by a shared domestic and a global equity factor."""
     n = len(days)
-    domestic = rng.normal(0.04 / 250, 0.22 / np.sqrt(250), n)
-    world = rng.normal(0.07 / 250, 0.18 / np.sqrt(250), n)
+    # Factor paths are pinned (Brownian-bridge style) to a plausible total move so no seed yields a crash demo.
+    domestic = _bridged(rng.normal(0, 0.20 / np.sqrt(250), n), float(rng.uniform(-0.10, 0.30)))
+    world = _bridged(rng.normal(0, 0.17 / np.sqrt(250), n), float(rng.uniform(0.05, 0.40)))
     paths = {}
     for p in products:
         if p["category"] not in MARKET_CATEGORIES:
             continue
         drift, beta, beta_world, vol = NAV_MODEL[p["category"]]
-        r = drift / 250 + beta * (domestic - 0.04 / 250) + beta_world * (world - 0.07 / 250)
+        r = drift / 250 + beta * domestic + beta_world * world
         r = r + rng.normal(0, vol / np.sqrt(250), n)
         start = 420.0 if p["code"] == "GD002" else float(rng.uniform(0.9, 2.4))
         paths[p["id"]] = start * np.exp(np.cumsum(r - 0.5 * r.var()))
     return paths
+
+
+def _bridged(steps: np.ndarray, total: float) -> np.ndarray:
+    """Shift daily log returns so they add up to `total` while keeping their day-to-day shape."""
+    return steps - steps.mean() + total / len(steps)
 
 
 def nav_rows(paths: dict[int, np.ndarray], days: list[dt.date]) -> list[Row]:
