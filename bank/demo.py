@@ -63,18 +63,18 @@ def build(url: str | None = None, seed: int = 42, today: dt.date | None = None, 
     """Migrate the database at `url` to head and fill it with the demo bank; return row counts per table."""
     url = url or db.database_url()
     today = today or dt.date.today()
-    stages = tqdm(total=8, desc="demo bank", unit="stage", disable=not progress)
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    if has_data(engine) and not replace:
+        engine.dispose()
+        raise DemoBankExists("the database already holds bank data; pass --replace to rebuild the demo bank")
+    stages = tqdm(total=7, desc="demo bank", unit="stage", disable=not progress)
 
     def stage(name: str) -> None:
         stages.set_postfix_str(name)
         stages.update(1)
 
-    db.upgrade(url)
-    stage("schema")
-    engine = db.make_engine(url)
     try:
-        if has_data(engine) and not replace:
-            raise DemoBankExists("the database already holds bank data; pass --replace to rebuild the demo bank")
         rng = np.random.default_rng(seed)
         with Session(engine) as session, session.begin():
             if replace:

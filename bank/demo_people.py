@@ -30,6 +30,11 @@ def money(x: float) -> Decimal:
     return Decimal(f"{x:.2f}")
 
 
+def age_on(birth: dt.date, today: dt.date) -> int:
+    """Completed years of age on `today`."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 def staff_rows(rng: np.random.Generator) -> tuple[list[Row], list[Row]]:
     """Teams (manager set later, after staff exist) and staff with deterministic pinyin userids."""
     teams, staff = [], []
@@ -109,7 +114,8 @@ def client_rows(rng: np.random.Generator, n: int, advisors: list[int], today: dt
     for i in range(1, n + 1):
         gender = "M" if rng.random() < 0.48 else "F"
         age = _age(rng)
-        birth = today - dt.timedelta(days=int(age * 365.25 + rng.integers(0, 365)))
+        birth = dt.date(today.year - age, today.month, min(today.day, 28)) - dt.timedelta(
+            days=int(rng.integers(0, 360)))
         stage, deps = _life_stage(rng, age)
         if age >= 60 and rng.random() < 0.85:
             occupation, median = RETIRED

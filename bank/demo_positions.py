@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from bank.demo_catalog import BANK, FUND_HOUSES, INSURERS, NAV_MODEL, PRODUCTS, WMP_ISSUER
-from bank.demo_people import money
+from bank.demo_people import age_on, money
 from bank.models import CATEGORY_NAMES, INSURANCE_CATEGORIES, MARKET_CATEGORIES
 
 Row = dict[str, Any]
@@ -90,7 +90,7 @@ def positions(rng: np.random.Generator, clients: list[Row], products: list[Row],
     trades: list[Row] = []
     insurance = [p for p in products if p["category"] in INSURANCE_CATEGORIES]
     for c in clients:
-        age = (today - c["birth_date"]).days // 365
+        age = age_on(c["birth_date"], today)
         income = float(c["monthly_income"])
         if rng.random() < 0.92:
             aum = max(5000.0, income * 12 * float(np.clip((age - 22) * 0.12 + 0.3, 0.3, 6)) * rng.lognormal(0, 0.8))

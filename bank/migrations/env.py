@@ -7,12 +7,12 @@ from alembic import context
 from bank.db import make_engine
 from bank.models import Base
 
-config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
     """Emit SQL without a connection (alembic upgrade --sql)."""
+    config = context.config
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
@@ -21,6 +21,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     """Run against a live connection; SQLite uses batch mode so ALTERs work."""
+    config = context.config
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)
@@ -40,7 +41,9 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         context.run_migrations()
 
 
-if context.is_offline_mode():
+if not hasattr(context, "config"):
+    pass  # imported outside Alembic (e.g. by pytest --doctest-modules): nothing to run
+elif context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
