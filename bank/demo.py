@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, inspect, select, update
+from sqlalchemy import Engine, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
@@ -123,7 +123,19 @@ def _fill(session: Session, rng: np.random.Generator, today: dt.date, n_clients:
     _portfolios(session, products, staff)
     session.execute(insert(UsageEvent), usage_rows(rng, staff, clients, today))
     session.execute(insert(MeetingNote), meeting_rows(staff, today))
+    _advance_sequences(session)
     stage("portfolios")
+
+
+def _advance_sequences(session: Session) -> None:
+    """PostgreSQL: move each id sequence past the explicit ids the demo inserted, so later inserts don't collide."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
+        ))
 
 
 def contact_rows(rng: np.random.Generator, clients: list[Row], today: dt.date) -> list[Row]:
@@ -156,8 +168,8 @@ def _portfolios(session: Session, products: list[Row], staff: list[Row]) -> None
         ("进取组合", "R4", "以权益基金为主，辅以黄金对冲，追求长期增值，适合C4及以上客户。",
          {"IF001": 0.3, "EF003": 0.2, "QD001": 0.15, "MF002": 0.15, "GD001": 0.1, "BF002": 0.1}),
     ]
-    for i, (name, risk, text, weights) in enumerate(models, start=1):
-        session.execute(insert(ModelPortfolio), [{"id": i, "name": name, "risk_level": risk, "description": text,
+    for i, (name, risk, about, weights) in enumerate(models, start=1):
+        session.execute(insert(ModelPortfolio), [{"id": i, "name": name, "risk_level": risk, "description": about,
                                                   "created_by_id": manager}])
         session.execute(insert(ModelPortfolioItem), [{"portfolio_id": i, "product_id": ids[code], "weight": w}
                                                      for code, w in weights.items()])
