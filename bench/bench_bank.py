@@ -1,0 +1,85 @@
+"""Benchmark bank/: demo build and migration times, and directory/query latencies against a SELECT 1 baseline.
+
+Run from the repo root: .venv/bin/python bench/bench_bank.py (uses a temporary SQLite file, never var/bank.db).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, selectinload
+
+from bank import db
+from bank.demo import build
+from bank.directory import demo_identities, who_is
+from bank.models import Client, Holding, NavPoint
+
+
+def timed(fn: Callable[[], object], repeat: int = 200) -> float:
+    """Median wall time of `fn` in milliseconds."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def once(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
+        demo = f"sqlite:///{Path(tmp) / 'demo.db'}"
+        migrate_s = once(lambda: db.upgrade(empty))
+        build_s = once(lambda: build(demo, seed=42, today=dt.date(2026, 11, 28), progress=False))
+        print("| one-shot (SQLite, 640 clients) | seconds | ratio vs migrate |")
+        print("|---|---:|---:|")
+        print(f"| migrate empty database to head | {migrate_s:.2f} | 1.0 |")
+        print(f"| python -m bank demo (incl. migrate) | {build_s:.2f} | {build_s / migrate_s:.1f} |")
+        print()
+
+        session: Session = db.get_sessionmaker(demo)()
+        people = demo_identities(session)
+        staff, client = people[0].wecom_id, people[-1].wecom_id
+        client_id = people[-1].client_id
+        cases: list[tuple[str, Callable[[], object]]] = [
+            ("SELECT 1 (baseline)", lambda: session.execute(text("SELECT 1")).scalar_one()),
+            ("who_is(staff userid)", lambda: who_is(session, staff)),
+            ("who_is(client external userid)", lambda: who_is(session, client)),
+            ("who_is(unknown id)", lambda: who_is(session, "nobody")),
+            ("demo_identities(per_role=3)", lambda: demo_identities(session)),
+            ("client with holdings + products", lambda: session.execute(
+                select(Client).where(Client.id == client_id)
+                .options(selectinload(Client.holdings).selectinload(Holding.product))).scalar_one()),
+            ("NAV history of one product (~850 rows)", lambda: session.execute(
+                select(NavPoint.date, NavPoint.nav).where(NavPoint.product_id == 22).order_by(NavPoint.date)).all()),
+        ]
+        results = []
+        for name, fn in cases:
+            session.expire_all()
+            results.append((name, timed(fn)))
+        session.close()
+        base = results[0][1]
+        print("| query (SQLite, warm) | median ms | ratio vs SELECT 1 |")
+        print("|---|---:|---:|")
+        for name, ms in results:
+            print(f"| {name} | {ms:.3f} | {ms / base:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
