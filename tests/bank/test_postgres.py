@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -36,8 +37,12 @@ def _as_server_user(args: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return args
     runuser = shutil.which("runuser")
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        runuser = None
     if runuser is None:
-        pytest.skip("running as root without runuser")
+        pytest.skip("running as root without runuser and a postgres account")
     return [runuser, "-u", "postgres", "--", *args]
 
 
@@ -55,9 +60,13 @@ def pg_url() -> Iterator[str]:
     def run(*args: str) -> None:
         subprocess.run(_as_server_user(list(args)), check=True, capture_output=True, timeout=120, cwd=base)
 
-    run(initdb, "-D", str(data), "-A", "trust", "-U", "bank", "-E", "UTF8")
-    run(pg_ctl, "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=''", "-l", str(base / "log"),
-        "-w", "start")
+    try:
+        run(initdb, "-D", str(data), "-A", "trust", "-U", "bank", "-E", "UTF8")
+        run(pg_ctl, "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=''", "-l",
+            str(base / "log"), "-w", "start")
+    except subprocess.CalledProcessError as error:  # an environment problem, not a bank/ defect
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"could not start a local PostgreSQL: {error.stderr.decode(errors='replace')[-200:]}")
     try:
         yield f"postgresql+psycopg://bank@/postgres?host={base}&port={port}"
     finally:
