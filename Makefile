@@ -49,7 +49,7 @@ test-rasa: setup model
 	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
 
 test: setup setup-browser model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc -p no:cacheprovider
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank -p no:cacheprovider
 
 bench: setup bank
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done

@@ -1,4 +1,7 @@
-"""Create the demo bank when the configured database holds no clients yet (used by `make run` and `make bench`)."""
+"""Bring the bank's schema up to date, then create the demo bank if the database holds no clients yet.
+
+Used by `make run` and `make bench`: an existing database keeps its data (Alembic migrations only add).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import sys
 
 from sqlalchemy import func, inspect, select
 
-from bank.db import database_url, make_engine
+from bank.db import database_url, make_engine, upgrade
 from bank.models import Client
 
 
@@ -29,6 +32,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     url = database_url()
+    upgrade(url)
     if has_clients(url):
         print("==> demo bank already present; keeping it (python -m bank demo --replace rebuilds it)")
         return 0
