@@ -1,4 +1,4 @@
-"""Command line: `python -m bank migrate | demo --seed N [--replace] [--today YYYY-MM-DD] [--clients N] | stats`."""
+"""Command line: `python -m bank migrate | demo --seed N [--replace] [--today YYYY-MM-DD] [--clients N] | stats | people`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def _stats(url: str | None) -> int:
     return 0
 
 
+def _people(url: str | None, per_role: int) -> int:
+    from bank.directory import demo_identities
+
+    role_names = {"manager": "管理人员", "advisor": "理财经理", "client": "客户"}
+    with db.session_scope(url) as session:
+        for person in demo_identities(session, per_role=per_role):
+            print(f"{role_names[person.role]:<6}{person.name:<6}\t{person.wecom_id}\t{person.team_name or ''}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bank", description="The bank's systems of record.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
     demo.add_argument("--clients", type=int, default=None, help="number of clients (default 640)")
     sub.add_parser("stats", help="print row counts per table")
+    people = sub.add_parser("people", help="list demo identities (role, name, WeCom id) to try the bot with")
+    people.add_argument("--per-role", type=int, default=3)
     args = parser.parse_args(argv)
     url = db.database_url()
     if args.command == "migrate":
@@ -45,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "stats":
         return _stats(url)
+    if args.command == "people":
+        return _people(url, args.per_role)
     from bank.demo import DEFAULT_CLIENTS, DemoBankExists, build
 
     try:
