@@ -8,7 +8,7 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: help setup setup-rasa setup-main setup-system setup-browser bank model run test test-rasa lint bench clean
+.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank model run test test-rasa lint bench clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -21,8 +21,8 @@ setup: setup-rasa setup-main setup-system
 setup-system:
 	@scripts/setup_system.sh
 
-setup-browser:
-	@scripts/setup_system.sh --browser
+setup-test-system:
+	@scripts/setup_system.sh --test
 
 setup-rasa:
 	@test -n "$(PY310)" || exit 1
@@ -48,7 +48,7 @@ test-rasa: setup model
 	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
 	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
 
-test: setup setup-browser model lint test-rasa
+test: setup setup-test-system model lint test-rasa
 	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank -p no:cacheprovider
 
 bench: setup bank

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs (CJK fonts for charts; Chromium for browser tests) when missing.
-# usage: setup_system.sh [--browser]
+# usage: setup_system.sh [--test]   (--test adds Chromium for browser tests and PostgreSQL for the bank's tests)
 set -euo pipefail
 packages=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || packages+=(fonts-noto-cjk)
-if [[ ${1:-} == --browser ]]; then
+if [[ ${1:-} == --test ]]; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 fi
 ((${#packages[@]} == 0)) && exit 0
 if [[ $(id -u) -ne 0 ]]; then

@@ -46,9 +46,18 @@ def _as_server_user(args: list[str]) -> list[str]:
     return [runuser, "-u", "postgres", "--", *args]
 
 
+def _server_binary(name: str) -> str | None:
+    """`name` on PATH, else from Debian's versioned directory (/usr/lib/postgresql/N/bin), newest first."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda p: int(p.parts[-3]))
+    return str(candidates[-1]) if candidates else None
+
+
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     # Not under pytest's tmp dir: that is private to the current user, and the server may run as postgres.
