@@ -8,23 +8,16 @@ from typing import Annotated
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
-from bank.db import get_sessionmaker
+from bank.db import session_scope
 from web.settings import Settings, get_settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(settings: SettingsDep) -> Iterator[Session]:
-    """Yield a session bound to the configured database; roll back on error, always close."""
-    session = get_sessionmaker(settings.database_url)()
-    try:
+    """Yield a session bound to the configured database: committed after the request, rolled back on error."""
+    with session_scope(settings.database_url) as session:
         yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
