@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
-from web.routers import health
+from web.routers import chat, dashboard, health, pages, session
+from web.settings import get_settings
+from web.templating import STATIC
 
 
 def create_app() -> FastAPI:
     """Return a new app with every router mounted (OpenAPI docs at /docs)."""
+    settings = get_settings()
     app = FastAPI(
         title="财富助手 Wealth-advisor assistant",
-        description="Proposal pages, dashboards and admin API of the wealth-advisor assistant.",
+        description="Chat page, dashboards, proposal pages and admin API of the wealth-advisor assistant.",
         version="0.1.0",
     )
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.session_secret, session_cookie="wa_session",
+        max_age=settings.session_max_age, same_site="lax", https_only=settings.session_https_only,
+    )
     app.include_router(health.router)
+    app.include_router(session.router)
+    app.include_router(chat.router)
+    app.include_router(dashboard.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 
 from pydantic import Field
@@ -16,6 +17,16 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of bank/; default var/bank.db")
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa server base URL")
     public_base_url: str = Field(default="http://localhost:8000", description="URL users open, for links")
+    session_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        description="Key signing the session cookie; set it in production (a random one is made per process)",
+    )
+    session_max_age: int = Field(default=8 * 3600, description="Session cookie lifetime in seconds")
+    session_https_only: bool = Field(default=False, description="Send the session cookie over HTTPS only")
+    demo_login: bool = Field(
+        default=True, description="Let visitors pick a demo identity; turn off once WeCom OAuth is wired in"
+    )
+    rasa_timeout: float = Field(default=30.0, description="Seconds to wait for Rasa's answer to one message")
 
 
 @lru_cache
