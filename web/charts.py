@@ -87,6 +87,7 @@ def column_chart(labels: Sequence[str], series: dict[str, Sequence[float]], titl
                         f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="{color}">'
                         f"<title>{escape(label)} {escape(name)}：{value:g}</title></rect>")
         if i % every == 0 or i == len(labels) - 1:
-            body.append(f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
+            anchor, tx = ("end", x + slot * 0.7) if i == len(labels) - 1 else ("middle", x + slot * 0.35)
+            body.append(f'<text x="{tx:.1f}" y="{height - bottom + 14}" text-anchor="{anchor}" '
                         f'class="axis">{escape(label)}</text>')
     return _svg(width, height, title, body)

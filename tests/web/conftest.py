@@ -19,7 +19,7 @@ RICH_REPLY: list[dict[str, Any]] = [
     {"text": "请选择您想做的事情，详情见 https://example.com/help"},
     {"text": "常用功能：", "buttons": [{"title": "财富体检", "payload": "/checkup"},
                                       {"title": "风险测评", "payload": "/risk_assessment"}]},
-    {"image": "/static/test-chart.svg"},
+    {"image": "/static/logo.svg"},
     {"custom": {"type": "card", "title": "您的财富体检建议书", "description": "三笔钱配置建议已生成",
                 "url": "https://example.com/p/abc123", "button_text": "查看建议书"}},
 ]
