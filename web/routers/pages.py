@@ -15,6 +15,6 @@ router = APIRouter(tags=["pages"])
 
 @router.get("/", response_class=HTMLResponse, summary="The chat page")
 def chat_page(request: Request, user: MaybeUser, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    people = demo_people(session) if settings.demo_login else []
+    people = demo_people(session) if settings.demo_login and user is None else []
     return templates.TemplateResponse(request, "chat.html", {"user": user, "people": people,
                                                              "demo_login": settings.demo_login})
