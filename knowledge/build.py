@@ -1,0 +1,51 @@
+"""Build or update the index from the shipped corpus and the product sheets, only when something changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge import config
+from knowledge.engine import doc_hash, get_engine
+from knowledge.loaders import Document, iter_files, load_file
+from knowledge.store import IndexMissingError
+
+
+def corpus_documents(corpus_dir: Path = config.CORPUS_DIR) -> list[Document]:
+    """Every document of the shipped corpus."""
+    return [load_file(p) for p in iter_files([corpus_dir])]
+
+
+def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS_DIR, db_url: str | None = None,
+           rebuild: bool = False, model: str | None = None, progress: bool = False) -> dict:
+    """Bring the index in line with corpus + products; a no-op (no model load) when nothing changed."""
+    engine = get_engine(index_dir)
+    docs = corpus_documents(corpus_dir)
+    products, _ = product_documents_safe(db_url)
+    wanted = {d.doc_id: d for d in docs + products}
+    if len(wanted) != len(docs) + len(products):
+        raise ValueError("id: duplicate document ids in the corpus")
+    model = model or config.model_name()
+    try:
+        meta = engine.snapshot().meta
+    except IndexMissingError:
+        meta = None
+    if meta is None or rebuild or meta.get("model_key") != model:
+        runtime = [Document(**{**d, "tags": tuple(d["tags"])}) for d in (meta or {}).get("runtime", {}).values()]
+        res = engine.apply(list(wanted.values()), origin="corpus", model=model, progress=progress,
+                           reset=True)
+        if runtime:
+            res = engine.apply(runtime, origin="runtime", model=model)
+        return {"action": "rebuilt", **res}
+    known = {k: v for k, v in meta["docs"].items() if v["origin"] == "corpus"}
+    changed = [d for k, d in wanted.items() if known.get(k, {}).get("hash") != doc_hash(d)]
+    removed = set(known) - set(wanted)
+    if not changed and not removed:
+        return {"action": "unchanged", "documents": len(meta["docs"])}
+    return {"action": "updated", **engine.apply(changed, removed, origin="corpus", progress=progress)}
+
+
+def product_documents_safe(db_url: str | None) -> tuple[list[Document], str]:
+    """Product sheets, or none when bank/ is absent."""
+    from knowledge.products import product_documents
+
+    return product_documents(db_url)

@@ -1,0 +1,161 @@
+"""One index directory in memory: loads the live generation, reloads when another process swaps it, writes
+new generations for add / update / delete without re-embedding unchanged chunks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from knowledge import config
+from knowledge.chunking import chunk_document
+from knowledge.embcache import EmbeddingCache, embed_passages
+from knowledge.loaders import Document
+from knowledge.store import IndexMissingError, Snapshot, read_snapshot, write_lock, write_snapshot
+
+
+class Engine:
+    """Index state for one directory; `index()` is cheap when nothing changed on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.RLock()
+        self._name: str | None = None
+        self._index = None
+        self._snapshot: Snapshot | None = None
+        self.timings: dict[str, float] = {}
+
+    # ---- reading -------------------------------------------------------------------------------------------
+    def _pointer_name(self) -> str | None:
+        try:
+            return (self.root / "CURRENT").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def snapshot(self) -> Snapshot:
+        self.index()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def index(self):  # type: ignore[no-untyped-def]
+        """The HybridIndex of the live generation (reloaded if CURRENT moved)."""
+        name = self._pointer_name()
+        if name is None:
+            raise IndexMissingError(f"index_dir: no index in {self.root} (run `python -m knowledge ensure`)")
+        with self._lock:
+            if name != self._name or self._index is None:
+                from knowledge.index import HybridIndex, load_faiss
+
+                snap = read_snapshot(self.root)
+                fx = load_faiss(snap.faiss_path) if snap.faiss_path else None
+                self._index, self._snapshot, self._name = HybridIndex(snap.records, snap.vectors, fx), snap, snap.name
+            return self._index
+
+    def model_name(self) -> str:
+        try:
+            return self.snapshot().meta["model"]
+        except IndexMissingError:
+            return config.model_name()
+
+    # ---- writing -------------------------------------------------------------------------------------------
+    def apply(self, add: list[Document], delete: set[str] = frozenset(), origin: str = "runtime",  # type: ignore[assignment]
+              extra_meta: dict | None = None, model: str | None = None, progress: bool = False,
+              reset: bool = False) -> dict:
+        """Add/replace `add`, remove `delete` (doc ids), write a new generation and swap it in; returns counts."""
+        from knowledge.embed import load_embedder
+        from knowledge.index import build_faiss, save_faiss, update_faiss
+        from knowledge.tokens import tokenize
+
+        with write_lock(self.root), self._lock:
+            try:
+                snap = None if reset else read_snapshot(self.root)
+            except IndexMissingError:
+                snap = None
+            meta = dict(snap.meta) if snap else {"docs": {}, "runtime": {}, "next_vid": 0}
+            model = model or (meta.get("model") if snap else None) or config.model_name()
+            embedder = load_embedder(model)
+            if snap and meta.get("model_key") not in (None, model):
+                raise ValueError(f"model: index built with {meta.get('model')!r}; rebuild to change it")
+            meta["model"], meta["model_key"], meta["dim"] = embedder.name, model, embedder.dim
+            gone = set(delete) | {d.doc_id for d in add}
+            old_records = snap.records if snap else []
+            keep = [i for i, r in enumerate(old_records) if r["doc_id"] not in gone]
+            removed = np.array([r["vid"] for r in old_records if r["doc_id"] in gone], dtype=np.int64)
+            t0 = time.perf_counter()
+            new_records: list[dict] = []
+            for doc in add:
+                for ch in chunk_document(doc):
+                    new_records.append({
+                        "chunk_id": ch.chunk_id, "doc_id": doc.doc_id, "seq": ch.seq, "text": ch.text,
+                        "title": doc.title, "type": doc.type, "date": doc.date, "audience": doc.audience,
+                        "tags": list(doc.tags), "source": doc.source, "hash": ch.content_hash,
+                        "embed_text": ch.embed_text,
+                    })
+            t1 = time.perf_counter()
+            for rec in new_records:
+                rec["tokens"] = tokenize(rec.pop("embed_text"))
+            cache = EmbeddingCache(self.root / "embcache.sqlite")
+            texts = [f"{r['title']}\n{r['text']}" for r in new_records]
+            vecs, embedded = embed_passages(embedder, texts, [r["hash"] for r in new_records], cache,
+                                            progress=progress)
+            cache.close()
+            t2 = time.perf_counter()
+            next_vid = int(meta.get("next_vid", 0))
+            for rec in new_records:
+                rec["vid"], next_vid = next_vid, next_vid + 1
+            meta["next_vid"] = next_vid
+            records = [old_records[i] for i in keep] + new_records
+            old_vecs = snap.vectors[keep] if snap and keep else np.zeros((0, embedder.dim), np.float32)
+            vectors = np.vstack([old_vecs, vecs]) if len(new_records) else old_vecs
+            vids = np.array([r["vid"] for r in records], dtype=np.int64)
+            old_index = self._index if (snap and self._name == snap.name) else None
+            added_rows = np.arange(len(keep), len(records))
+            fx = update_faiss(old_index.faiss if old_index else None, vectors, vids, removed, added_rows) \
+                if old_index else build_faiss(vectors, vids)
+            for doc_id in gone:
+                meta["docs"].pop(doc_id, None)
+                meta["runtime"].pop(doc_id, None)
+            for doc in add:
+                meta["docs"][doc.doc_id] = {"origin": origin, "hash": doc_hash(doc)}
+                if origin == "runtime":
+                    meta["runtime"][doc.doc_id] = asdict(doc)
+            meta.update(extra_meta or {})
+            meta["built_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            from knowledge.index import EXACT_LIMIT, HybridIndex
+
+            writer = (lambda p: save_faiss(fx, p)) if len(records) > EXACT_LIMIT else None
+            name = write_snapshot(self.root, records, vectors, meta, writer)
+            self._index = HybridIndex(records, vectors, fx)
+            self._snapshot = Snapshot(name, records, vectors, meta, None)
+            self._name = name
+            t3 = time.perf_counter()
+            self.timings = {"chunk_s": t1 - t0, "embed_s": t2 - t1, "index_s": t3 - t2}
+            return {"added_docs": len(add), "deleted_docs": len(gone & {r["doc_id"] for r in old_records}),
+                    "new_chunks": len(new_records), "embedded": embedded, "chunks": len(records),
+                    "generation": name}
+
+
+def doc_hash(doc: Document) -> str:
+    """Content hash of a document's indexed fields (decides whether `ensure` must re-index it)."""
+    import hashlib
+    import json
+
+    payload = json.dumps([doc.title, doc.body, doc.type, doc.date, doc.audience, list(doc.tags)], ensure_ascii=False)
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+_ENGINES: dict[Path, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def get_engine(index_dir: str | Path | None = None) -> Engine:
+    """The process-wide Engine for an index directory."""
+    root = config.index_dir(index_dir).resolve()
+    with _ENGINES_LOCK:
+        if root not in _ENGINES:
+            _ENGINES[root] = Engine(root)
+        return _ENGINES[root]
