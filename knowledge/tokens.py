@@ -7,7 +7,6 @@ import re
 import threading
 
 
-
 def _words(text: str) -> list[str]:
     return text.split()
 

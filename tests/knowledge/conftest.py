@@ -1,0 +1,27 @@
+"""One knowledge index per test session, built from the shipped corpus and the session's demo bank."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def kindex(tmp_path_factory: pytest.TempPathFactory, demo_db_url: str) -> Path:
+    """The shipped corpus + product sheets indexed with the default model (read-only for tests)."""
+    from knowledge.build import ensure
+
+    path = tmp_path_factory.mktemp("knowledge") / "index"
+    res = ensure(path, db_url=demo_db_url)
+    assert res["action"] == "rebuilt"
+    return path
+
+
+@pytest.fixture()
+def kindex_rw(kindex: Path, tmp_path: Path) -> Path:
+    """A private writable copy of the session index (embedding cache included, so writes are cheap)."""
+    dst = tmp_path / "index"
+    shutil.copytree(kindex, dst, ignore=shutil.ignore_patterns("write.lock"))
+    return dst
