@@ -78,7 +78,8 @@ def _hits(query: str, k: int, filters: dict | None, index_dir, mode: str = "hybr
 
 def search(query: str, k: int = 5, filters: dict | None = None, index_dir: str | Path | None = None,
            mode: str = "hybrid") -> list[Passage]:
-    """Ranked passages (one per document) for `query`; filters: type, audience, date_from, date_to, tags."""
+    """Ranked passages (one per document) for `query`; filters: type, audience (advisor = everything, client or
+    all = no advisor-only documents), date_from, date_to, tags (any of), doc_id."""
     if not query.strip():
         return []
     return _hits(query, k, filters, index_dir, mode)[0]
@@ -100,10 +101,14 @@ def is_answerable(p: Passage, tokens: list[str]) -> bool:
 
 
 def answer(query: str, audience: str = "all", index_dir: str | Path | None = None) -> Answer:
-    """Best sentences of the best passages (≤ 300 chars) with ≤ 3 sources, or an honest not-found."""
+    """Best sentences of the best passage (≤ 300 chars) with ≤ 3 sources, or an honest not-found.
+
+    `audience` is who is asking: "advisor" sees everything, "client" and "all" (unknown / public) never see
+    advisor-only documents.
+    """
     from knowledge.chunking import split_sentences
 
-    filters = {"audience": audience} if audience in ("client",) else None
+    filters = {"audience": audience} if audience in ("client", "all") else None
     if audience not in ("all", "client", "advisor"):
         raise ValueError(f"audience: {audience!r} not in ('all', 'client', 'advisor')")
     passages, tokens = _hits(query, 5, filters, index_dir) if query.strip() else ([], [])
@@ -119,7 +124,11 @@ def answer(query: str, audience: str = "all", index_dir: str | Path | None = Non
             continue
         chosen.append(i)
         size += len(sentences[i])
-    text = "".join(sentences[i] for i in sorted(chosen))[:ANSWER_MAX_CHARS]
+    text = "".join(sentences[i] for i in sorted(chosen))
+    label = "【演示内容】"
+    if "演示内容" in best.title + best.text and "演示内容" not in text:  # demo news stays labelled as such
+        text = label + text
+    text = text[:ANSWER_MAX_CHARS]
     sources = []
     for p in passages:
         if len(sources) == 3:

@@ -104,7 +104,7 @@ class HybridIndex:
             if key == "type":
                 m &= np.isin(self.types, [value] if isinstance(value, str) else list(value))
             elif key == "audience":
-                if value == "client":
+                if value in ("client", "all"):  # only an advisor sees advisor-only material
                     m &= np.isin(self.audiences, ["client", "all"])
                 elif value not in ("advisor", "all"):
                     raise FilterError(f"audience: {value!r} not in ('advisor', 'client', 'all')")

@@ -83,3 +83,9 @@ def test_eval_hybrid_meets_target(kindex: Path) -> None:
     assert hybrid >= 0.90
     assert hybrid >= max(res["modes"]["bm25"]["recall@5"], res["modes"]["dense"]["recall@5"])
     assert res["offtopic_not_found"] >= 0.9
+
+
+def test_answers_from_demo_news_stay_labelled(kindex: Path) -> None:
+    ans = knowledge.answer("11月LPR下调了多少个基点", audience="client", index_dir=kindex)
+    assert ans.found and ans.sources[0]["type"] == "news"
+    assert "演示内容" in ans.text and len(ans.text) <= 300
