@@ -1,0 +1,1 @@
+"""Real HTTP peers for WeCom tests and benchmarks: a fake WeCom API server and a callback simulator."""

@@ -1,0 +1,178 @@
+"""A fake WeCom API on loopback (stdlib threading HTTP server): gettoken with expiry, message/send, appchat,
+media/upload, kf/sync_msg, kf/send_msg. It records what it receives and can inject 42001, 45009 and 5xx."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a4c50000000049454e44ae426082")
+
+
+@dataclass
+class Received:
+    """One recorded call."""
+
+    path: str
+    body: dict[str, Any]
+    at: float
+
+
+class FakeWeCom:
+    """Start with `.start()`, point WECOM_API_BASE at `.api_base`, read `.received`, stop with `.stop()`."""
+
+    def __init__(self, corp_id: str = "wwfakecorp", secrets: tuple[str, ...] = ("app-secret", "kf-secret"),
+                 token_ttl_s: int = 7200) -> None:
+        self.corp_id, self.secrets, self.token_ttl_s = corp_id, set(secrets), token_ttl_s
+        self.tokens: dict[str, float] = {}
+        self.token_fetches = 0
+        self.received: list[Received] = []
+        self.faults: dict[str, list[int]] = {}
+        self.kf_messages: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_base(self) -> str:
+        return self.url + "/cgi-bin/"
+
+    def start(self) -> FakeWeCom:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- control ---------------------------------------------------------------------------------------
+    def inject(self, path: str, *codes: int) -> None:
+        """Fail the next calls to `path` with these codes (an errcode, or an HTTP status when ≥ 500 and < 600)."""
+        with self.lock:
+            self.faults.setdefault(path, []).extend(codes)
+
+    def expire_tokens(self) -> None:
+        """Every issued token becomes invalid: the next calls get 42001."""
+        with self.lock:
+            self.tokens.clear()
+
+    def add_kf_message(self, open_kfid: str, external_userid: str, content: str, menu_id: str = "",
+                       origin: int = 3) -> str:
+        """Queue a customer message for kf/sync_msg; returns its msgid."""
+        msgid = uuid.uuid4().hex
+        text: dict[str, Any] = {"content": content, **({"menu_id": menu_id} if menu_id else {})}
+        with self.lock:
+            self.kf_messages.append({"msgid": msgid, "open_kfid": open_kfid, "external_userid": external_userid,
+                                     "send_time": int(time.time()), "origin": origin, "msgtype": "text",
+                                     "text": text})
+        return msgid
+
+    def sent(self, path: str = "message/send", to: str | None = None) -> list[dict[str, Any]]:
+        """Bodies received at `path` (optionally only those to user `to`)."""
+        with self.lock:
+            bodies = [r.body for r in self.received if r.path == path]
+        return [b for b in bodies if to is None or b.get("touser") == to]
+
+    def reset(self) -> None:
+        with self.lock:
+            self.received.clear()
+            self.faults.clear()
+
+    # --- protocol --------------------------------------------------------------------------------------
+    def _answer(self, path: str, query: dict[str, str], body: bytes, content_type: str) -> tuple[int, Any]:
+        if path == "gettoken":
+            if query.get("corpid") != self.corp_id or query.get("corpsecret") not in self.secrets:
+                return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+            token = uuid.uuid4().hex
+            with self.lock:
+                self.tokens[token] = time.time() + self.token_ttl_s
+                self.token_fetches += 1
+            return 200, {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl_s}
+        with self.lock:
+            expiry = self.tokens.get(query.get("access_token", ""))
+            codes = self.faults.get(path)
+            fault = codes.pop(0) if codes else None
+        if expiry is None or expiry < time.time():
+            return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+        if fault is not None:
+            return (fault, {"errcode": -1}) if 500 <= fault < 600 else (200, {"errcode": fault, "errmsg": "fault"})
+        if path == "media/upload":
+            ok = b'name="media"' in body and content_type.startswith("multipart/form-data")
+            self._record(path, {"type": query.get("type", ""), "bytes": len(body)})
+            return 200, ({"errcode": 0, "type": "image", "media_id": "MEDIA" + uuid.uuid4().hex[:8],
+                          "created_at": str(int(time.time()))} if ok else {"errcode": 41001, "errmsg": "no media"})
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return 200, {"errcode": 47001, "errmsg": "data format error"}
+        self._record(path, payload)
+        if path == "message/send":
+            return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": uuid.uuid4().hex}
+        if path == "appchat/send":
+            if payload.get("msgtype") == "template_card":
+                return 200, {"errcode": 40008, "errmsg": "invalid message type"}
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        if path == "kf/send_msg":
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": uuid.uuid4().hex}
+        if path == "kf/sync_msg":
+            return 200, self._sync(payload)
+        if path == "message/update_template_card":
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        return 404, {"errcode": 404, "errmsg": "unknown api"}
+
+    def _sync(self, payload: dict[str, Any]) -> dict[str, Any]:
+        start = int(payload.get("cursor") or 0)
+        limit = min(int(payload.get("limit") or 1000), 1000)
+        with self.lock:
+            mine = [m for m in self.kf_messages if m["open_kfid"] == payload.get("open_kfid")]
+        page = mine[start:start + limit]
+        end = start + len(page)
+        return {"errcode": 0, "errmsg": "ok", "next_cursor": str(end), "has_more": int(end < len(mine)),
+                "msg_list": page}
+
+    def _record(self, path: str, body: dict[str, Any]) -> None:
+        with self.lock:
+            self.received.append(Received(path, body, time.time()))
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def _serve(self) -> None:
+                parsed = urllib.parse.urlsplit(self.path)
+                if parsed.path == "/image.png":
+                    self._reply(200, PNG, "image/png")
+                    return
+                path = parsed.path.removeprefix("/cgi-bin/")
+                query = dict(urllib.parse.parse_qsl(parsed.query))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, answer = fake._answer(path, query, body, self.headers.get("Content-Type", ""))
+                self._reply(status, json.dumps(answer).encode(), "application/json")
+
+            def _reply(self, status: int, data: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler
