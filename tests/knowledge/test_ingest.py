@@ -132,3 +132,26 @@ def test_rebuild_keeps_runtime_notes_and_reuses_cached_embeddings(kindex_rw: Pat
     res = ensure(kindex_rw, db_url=demo_db_url, rebuild=True)
     assert res["action"] == "rebuilt" and res["embedded"] == 0
     assert knowledge.search("沙龙结束后多久回访客户", k=3, index_dir=kindex_rw)[0].doc_id == "keep-me-too"
+
+
+def test_reader_process_never_sees_a_half_written_index(kindex_rw: Path) -> None:
+    from knowledge.engine import Engine
+
+    code = ("import knowledge, sys\n"
+            "for i in range(5):\n"
+            "    knowledge.ingest_text(f'proc-{i}', f'晨会{i}', f'第{i}次晨会：到期客户提前联系。', index_dir=sys.argv[1])\n")
+    writer = subprocess.Popen([sys.executable, "-c", code, str(kindex_rw)], cwd=ROOT,
+                              env={**os.environ, "OMP_WAIT_POLICY": "passive"})
+    reader = Engine(kindex_rw)  # a separate in-memory view, as another process would have
+    seen = set()
+    try:
+        while writer.poll() is None:
+            index = reader.index()
+            assert len(index.records) == index.vectors.shape[0] == index.faiss.ntotal
+            seen.add(reader.snapshot().name)
+    finally:
+        assert writer.wait(timeout=120) == 0
+    final = reader.index()
+    seen.add(reader.snapshot().name)
+    assert {f"proc-{i}" for i in range(5)} <= {r["doc_id"] for r in final.records}
+    assert len(seen) >= 2  # the reader followed the swaps to the writer's generation
