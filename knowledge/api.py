@@ -169,4 +169,5 @@ def stats(index_dir: str | Path | None = None) -> dict:
     for t in docs.values():
         by_type[t] = by_type.get(t, 0) + 1
     return {"generation": snap.name, "model": snap.meta.get("model"), "documents": len(docs),
-            "chunks": len(snap.records), "documents_by_type": by_type, "built_at": snap.meta.get("built_at")}
+            "chunks": len(snap.records), "documents_by_type": by_type, "built_at": snap.meta.get("built_at"),
+            "products_hash": snap.meta.get("products_hash")}

@@ -23,7 +23,7 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
     """Bring the index in line with corpus + products; a no-op (no model load) when nothing changed."""
     engine = get_engine(index_dir)
     docs = corpus_documents(corpus_dir)
-    products, _ = product_documents_safe(db_url)
+    products, products_hash = product_documents_safe(db_url)
     wanted = {d.doc_id: d for d in docs + products}
     if len(wanted) != len(docs) + len(products):
         raise ValueError("id: duplicate document ids in the corpus")
@@ -35,7 +35,7 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
     if meta is None or rebuild or meta.get("model_key") != model or meta.get("format") != INDEX_FORMAT:
         runtime = [Document(**{**d, "tags": tuple(d["tags"])}) for d in (meta or {}).get("runtime", {}).values()]
         res = engine.apply(list(wanted.values()), origin="corpus", model=model, progress=progress,
-                           reset=True, extra_meta={"format": INDEX_FORMAT})
+                           reset=True, extra_meta={"format": INDEX_FORMAT, "products_hash": products_hash})
         if runtime:
             res = engine.apply(runtime, origin="runtime", model=model)
         return {"action": "rebuilt", **res}
@@ -44,7 +44,9 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
     removed = set(known) - set(wanted)
     if not changed and not removed:
         return {"action": "unchanged", "documents": len(meta["docs"])}
-    return {"action": "updated", **engine.apply(changed, removed, origin="corpus", progress=progress)}
+    res = engine.apply(changed, removed, origin="corpus", progress=progress,
+                       extra_meta={"products_hash": products_hash})
+    return {"action": "updated", **res}
 
 
 def product_documents_safe(db_url: str | None) -> tuple[list[Document], str]:

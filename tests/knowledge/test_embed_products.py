@@ -88,3 +88,28 @@ def test_sheets_follow_the_catalogue(demo_db_url: str, tmp_path: Path) -> None:
     _, h2 = product_documents(url)
     assert h2 != h1
     assert catalogue("sqlite:///" + str(tmp_path / "missing" / "none.db")) == []
+
+
+def test_ensure_regenerates_sheets_when_the_catalogue_changes(kindex: Path, demo_db_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    from sqlalchemy import select
+
+    from bank.db import session_scope
+    from bank.models import Product
+    from knowledge.build import ensure
+    from knowledge.store import read_snapshot
+
+    index = tmp_path / "index"
+    shutil.copytree(kindex, index)
+    copy = tmp_path / "bank.db"
+    shutil.copy(demo_db_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    with session_scope(url) as s:
+        product = s.scalars(select(Product).order_by(Product.code)).first()
+        code = product.code
+        product.on_sale = False
+    res = ensure(index, db_url=url)
+    assert res["action"] == "updated" and res["added_docs"] == 1 and res["replaced_docs"] == 1
+    text = " ".join(r["text"] for r in read_snapshot(index).records if r["doc_id"] == f"product-{code}")
+    assert "暂停销售" in text
