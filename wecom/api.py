@@ -82,6 +82,10 @@ class WeComAPI:
         if self.store.get(self._token_key) == token:
             self.store.delete(self._token_key)
 
+    def forget_token(self) -> None:
+        """Drop the cached token whatever it is (after WeCom rejected a freshly fetched one)."""
+        self.store.delete(self._token_key)
+
     def call(self, path: str, payload: dict[str, Any] | None = None, query: dict[str, str] | None = None) -> Any:
         """POST JSON (GET when payload is None); refetch the token once on 40001/40014/42001."""
         body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")

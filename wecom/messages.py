@@ -16,7 +16,7 @@ SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 def truncate_bytes(text: str, limit: int, ellipsis: str = "…") -> str:
     """Cut `text` to at most `limit` UTF-8 bytes without splitting a character.
 
-    >>> truncate_bytes("理财助手", 7)
+    >>> truncate_bytes("理财助手", 9)
     '理财…'
     >>> truncate_bytes("ok", 7)
     'ok'

@@ -73,7 +73,7 @@ class SendQueue:
             except WeComAPIError as caught:
                 error = caught
                 if caught.token_invalid:  # api.call refetched once already; fetch afresh and go again
-                    self.api.store.delete(self.api._token_key)
+                    self.api.forget_token()
                     continue
                 if not caught.retryable:
                     break
