@@ -94,7 +94,7 @@ def html_to_text(html: str) -> tuple[str, str]:
     """Return (title, text) of an HTML page, one line per block element."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "lxml")
+    soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
