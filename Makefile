@@ -8,7 +8,7 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank model run test test-rasa lint bench clean
+.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -35,10 +35,13 @@ setup-main:
 bank: setup-main
 	@$(VENV) -m scripts.ensure_demo --seed $(DEMO_SEED)
 
+knowledge: bank
+	@$(VENV) -m knowledge ensure
+
 model: setup-rasa
 	@scripts/train_model.sh
 
-run: setup bank model
+run: setup bank knowledge model
 	@$(VENV) -m scripts.run
 
 lint: setup-main
@@ -49,9 +52,9 @@ test-rasa: setup model
 	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
 
 test: setup setup-test-system model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank -p no:cacheprovider
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge -p no:cacheprovider
 
-bench: setup bank
+bench: setup bank knowledge
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done
 
 clean:
