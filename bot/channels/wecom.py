@@ -108,6 +108,12 @@ class WeComInput(InputChannel):
             return None
         return WeComOutput(self.queue, self.settings.agent_id, self.cards)
 
+    async def grey_buttons(self, user_id: str, response_code: str) -> None:
+        """Grey a clicked card's buttons so it cannot be answered twice (each response_code works once)."""
+        payload = {"userids": [user_id], "agentid": self.queue.api.settings.agent_id,
+                   "response_code": response_code, "button": {"replace_name": "已选择"}}
+        await self.queue.send(user_id, "message/update_template_card", payload)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(fields: dict[str, str]) -> None:
             text = user_text(fields)
@@ -122,6 +128,8 @@ class WeComInput(InputChannel):
                 text, output, sender, input_channel=self.name(), message_id=fields.get("MsgId") or None,
                 metadata={"wecom": {"agent_id": fields.get("AgentID", ""), "msg_type": fields.get("MsgType", "")}},
             ))
+            if fields.get("Event") == "template_card_event" and fields.get("ResponseCode"):
+                await self.grey_buttons(sender, fields["ResponseCode"])
 
         return callback_blueprint("wecom_webhook", self.settings, handle, self.tasks)
 

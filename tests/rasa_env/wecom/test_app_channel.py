@@ -39,9 +39,12 @@ def test_a_text_gets_the_bot_reply_through_message_send(stack: Stack) -> None:
 def test_a_button_click_comes_back_as_its_payload(stack: Stack) -> None:
     user = new_user()
     extra = "<EventKey><![CDATA[/thank]]></EventKey><TaskId><![CDATA[t1]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>"
+    extra += "<ResponseCode><![CDATA[rc-1]]></ResponseCode>"
     stack.app.deliver(stack.app.event_xml(user, "template_card_event", extra))
     reply = wait_for(lambda: texts_to(stack, user), what="the reply to the click")
     assert reply[0] in responses("utter_thank")
+    update = wait_for(lambda: stack.fake.sent("message/update_template_card"), what="the greyed card")
+    assert update[0]["response_code"] == "rc-1" and update[0]["userids"] == [user]
 
 
 def test_a_callback_retried_three_times_gives_one_reply(stack: Stack) -> None:
