@@ -27,6 +27,7 @@ class WeComSettings:
     state_dir: str = "var/wecom"
     max_body_bytes: int = 64 * 1024
     max_clock_skew_s: int = 300
+    max_concurrent: int = 2
 
     @classmethod
     def from_env(cls, kind: str = "app", env: Mapping[str, str] | None = None) -> WeComSettings | None:
@@ -65,4 +66,12 @@ class WeComSettings:
             api_base=api_base if api_base.endswith("/") else api_base + "/",
             redis_url=env.get("REDIS_URL", ""),
             state_dir=env.get("WECOM_STATE_DIR", "var/wecom"),
+            max_concurrent=_positive(env, "WECOM_MAX_CONCURRENT", 2),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a positive integer")
+    return int(raw)

@@ -18,6 +18,22 @@ from wecom.settings import WeComSettings
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, str]], Awaitable[None]]
+OnNewMessage = Callable[[Any], Awaitable[Any]]
+
+
+def limited(on_new_message: OnNewMessage, max_concurrent: int) -> OnNewMessage:
+    """Let at most `max_concurrent` messages run through Rasa at once.
+
+    Rasa's NLU runs on the event loop; with dozens of messages in flight, new callbacks wait behind them
+    for their 200. Admitting a few at a time keeps acknowledgements fast without slowing replies.
+    """
+    semaphore = asyncio.Semaphore(max_concurrent)
+
+    async def run(message: Any) -> Any:
+        async with semaphore:
+            return await on_new_message(message)
+
+    return run
 
 
 def crypto_for(settings: WeComSettings) -> CallbackCrypto:

@@ -16,7 +16,7 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint
 
-from bot.channels._callback import callback_blueprint
+from bot.channels._callback import callback_blueprint, limited
 from wecom import messages
 from wecom.api import WeComAPI, fetch_bytes
 from wecom.callbacks import dedup_key, first_time
@@ -115,6 +115,7 @@ class WeComInput(InputChannel):
         await self.queue.send(user_id, "message/update_template_card", payload)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = limited(on_new_message, self.settings.max_concurrent if self.settings else 1)
         async def handle(fields: dict[str, str]) -> None:
             text = user_text(fields)
             sender = fields.get("FromUserName", "")

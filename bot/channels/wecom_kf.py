@@ -17,7 +17,7 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint
 
-from bot.channels._callback import callback_blueprint
+from bot.channels._callback import callback_blueprint, limited
 from wecom import messages
 from wecom.api import WeComAPI, WeComAPIError, fetch_bytes
 from wecom.callbacks import first_time
@@ -99,6 +99,7 @@ class WeComKfInput(InputChannel):
             self.cursors = CursorFile(Path(settings.state_dir) / f"kf-cursor-{settings.corp_id}.json")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = limited(on_new_message, self.settings.max_concurrent if self.settings else 1)
         async def handle(fields: dict[str, str]) -> None:
             if fields.get("MsgType") != "event" or fields.get("Event") != "kf_msg_or_event":
                 return

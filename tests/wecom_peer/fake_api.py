@@ -36,6 +36,7 @@ class FakeWeCom:
         self.faults: dict[str, list[int]] = {}
         self.kf_messages: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -144,6 +145,20 @@ class FakeWeCom:
     def _record(self, path: str, body: dict[str, Any]) -> None:
         with self.lock:
             self.received.append(Received(path, body, time.time()))
+            self.arrived.notify_all()
+
+    def wait_sent(self, path: str, to: str, count: int, timeout_s: float = 60.0) -> float | None:
+        """Block until `count` bodies reached `path` for `to`; the arrival time of the last, or None on timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self.arrived:
+            while True:
+                mine = [r for r in self.received if r.path == path and r.body.get("touser") == to]
+                if len(mine) >= count:
+                    return mine[count - 1].at
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.arrived.wait(left)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
