@@ -125,11 +125,17 @@ class WeComKfInput(InputChannel):
         while True:
             cursor = self.cursors.get(open_kfid)
             request: dict[str, Any] = {"cursor": cursor, "token": token, "limit": 1000, "open_kfid": open_kfid}
-            try:
-                page = await loop.run_in_executor(None, api.call, "kf/sync_msg", request)
-            except WeComAPIError as error:
-                logger.warning("kf/sync_msg failed (%s); cursor kept", error.errcode or error.status)
-                return
+            page = None
+            for delay in (0.5, 1.0, 2.0, None):
+                try:
+                    page = await loop.run_in_executor(None, api.call, "kf/sync_msg", request)
+                    break
+                except WeComAPIError as error:
+                    if delay is None or not error.retryable:
+                        logger.warning("kf/sync_msg failed (%s); cursor kept for the next callback",
+                                       error.errcode or error.status)
+                        return
+                    await asyncio.sleep(delay)
             by_user: dict[str, list[UserMessage]] = {}
             for item in page.get("msg_list", []):
                 message = self._user_message(item)
