@@ -52,7 +52,7 @@ test-rasa: setup model
 	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
 
 test: setup setup-test-system model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge -p no:cacheprovider
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge wecom -p no:cacheprovider
 
 bench: setup bank knowledge
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done
