@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 
+def mask_middle(text: str | None, head: int, tail: int) -> str | None:
+    """Keep `head` leading and `tail` trailing characters, star the rest (all stars when too short).
+
+    >>> mask_middle("abcdefgh", 2, 2), mask_middle("abc", 2, 2)
+    ('ab****gh', '***')
+    """
+    if text is None:
+        return None
+    if len(text) <= head + tail:
+        return "*" * len(text)
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail:]
+
+
 def mask_phone(phone: str | None) -> str | None:
     """Keep the first 3 and last 4 digits of a phone number.
 
     >>> mask_phone("13812341234")
     '138****1234'
     """
-    if phone is None:
-        return None
-    if len(phone) <= 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return mask_middle(phone, 3, 4)
 
 
 def mask_id_number(id_number: str | None) -> str | None:
@@ -22,11 +31,7 @@ def mask_id_number(id_number: str | None) -> str | None:
     >>> mask_id_number("110101199003071234")
     '110***********1234'
     """
-    if id_number is None:
-        return None
-    if len(id_number) <= 7:
-        return "*" * len(id_number)
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+    return mask_middle(id_number, 3, 4)
 
 
 def mask_name(name: str | None) -> str | None:
