@@ -18,8 +18,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[object]:
+    """Playwright for the browser package only: its sync API keeps an event loop running while it lives,
+    which would break later tests that call asyncio.run()."""
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
         pytest.fail("Debian's chromium is missing: run `make setup-test-system` (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
