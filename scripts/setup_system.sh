@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs (CJK fonts for charts; Chromium for browser tests) when missing.
-# usage: setup_system.sh [--test]   (--test adds Chromium for browser tests and PostgreSQL for the bank's tests)
+# usage: setup_system.sh [--test]   (--test adds Chromium for browser tests, PostgreSQL for the bank's tests and Redis for the WeCom stores)
 set -euo pipefail
 packages=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || packages+=(fonts-noto-cjk)
@@ -8,6 +8,7 @@ if [[ ${1:-} == --test ]]; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+  [[ -x /usr/bin/redis-server ]] || packages+=(redis-server)
 fi
 ((${#packages[@]} == 0)) && exit 0
 if [[ $(id -u) -ne 0 ]]; then
