@@ -29,9 +29,11 @@ counts as growth money but has no target weight."""
 ASSET_CLASSES = ("cash", "fixed", "mixed", "equity", "overseas", "gold")
 
 CLASS_MIN_LEVEL: Mapping[str, int] = {"cash": 1, "fixed": 1, "mixed": 2, "gold": 3, "equity": 3, "overseas": 4}
-"""Lowest client level (C*n*) for which an asset class may appear in the target allocation; typical product
-risk of the class: money market/deposits R1, bond funds and 理财 R1-R2, mixed R3 (allowed from C2 only in small
-weight via the table below), equity/gold R4 at most from C3 in small weight, QDII from C4. Reason: suitability."""
+"""Lowest client level (C*n*) for which an asset-class sleeve may appear in the target allocation. A sleeve
+is filled only with products that pass `calc.risk.is_suitable` for the client; the level is the lowest at which
+typical bank shelves hold suitable products of that class: cash/deposits R1, bonds and 理财 R1-R2, 偏债混合 and
+固收+ R2 (so C2 may hold a mixed sleeve), broad index funds and gold products R3, QDII R4. Holdings in a class
+above the client's level produce an "above_risk_level" finding (to be checked against the product's rating)."""
 
 BASE_ALLOCATION: Mapping[int, Mapping[str, float]] = {
     1: {"cash": 0.30, "fixed": 0.70},
@@ -280,7 +282,8 @@ def run_checkup(inp: CheckupInput, assumptions: Assumptions | None = None) -> Ch
 
     Pots: liquidity = cash-class holdings vs ``[low, high] x monthly expenses`` (emergency months);
     protection = life cover vs ``insurance_multiple x annual income`` (up to 1.5x); growth = all other
-    non-insurance holdings vs total minus the liquidity range. Score = 100 - Σ SEVERITY_PENALTY, floored at 0.
+    non-insurance holdings vs total minus the liquidity range. Liquidity above twice the high end is a low
+    finding. Score = 100 - Σ SEVERITY_PENALTY over the findings, floored at 0; each reason names its deduction.
     `current_allocation` is the weight by asset class of all investable holdings (cash included).
 
     Raises
