@@ -35,13 +35,17 @@ def cn_number(token: str) -> int:
 
     >>> cn_number("12"), cn_number("三"), cn_number("十一"), cn_number("二十"), cn_number("三十")
     (12, 3, 11, 20, 30)
+    >>> cn_number("二二"), cn_number("十十")
+    (-1, -1)
     """
     if token.isdigit():
         return int(token)
+    if any(ch not in CN_DIGITS for ch in token) or token.count("十") > 1:
+        return -1
     if "十" in token:
         tens, _, ones = token.partition("十")
         return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[token]
+    return CN_DIGITS[token] if len(token) == 1 else -1
 
 
 def _month(year: int, month: int, label: str) -> Period:
@@ -81,6 +85,8 @@ def parse_period(text: str, today: dt.date) -> Period:
             return _month(year, month, f"{year}年{month}月")
     if m := re.search(r"(未来|最近|近|接下来)" + _NUM + r"(天|日)", t):
         days = cn_number(m.group(2))
+        if days < 1:
+            raise PeriodParseError(text)
         return Period(today, today + dt.timedelta(days=days - 1), f"未来{days}天")
     if "今天" in t or "今日" in t:
         return Period(today, today, "今天")
