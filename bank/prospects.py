@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bank.access import visible_client_ids
 from bank.calendar import risk_rank
@@ -148,16 +148,13 @@ def prospects_for_portfolio(
     valid_days: int = RISK_VALID_DAYS,
 ) -> ProspectList:
     """Like prospects_for_product, judged against the portfolio's riskiest item and its minimum amount."""
-    query = select(ModelPortfolio)
+    query = select(ModelPortfolio).options(selectinload(ModelPortfolio.items).joinedload(ModelPortfolioItem.product))
     key = str(portfolio_name_or_id).strip()
     query = query.where(ModelPortfolio.id == int(key)) if key.isdigit() else query.where(ModelPortfolio.name == key)
     portfolio = session.execute(query).scalar_one_or_none()
     if portfolio is None:
         raise UnknownProduct(f"portfolio: no model portfolio {portfolio_name_or_id!r}")
-    items = session.execute(
-        select(ModelPortfolioItem).join(Product).where(ModelPortfolioItem.portfolio_id == portfolio.id)
-    ).scalars().all()
-    highest, minimum = portfolio_requirements(portfolio) if items else (portfolio.risk_level, ZERO)
+    highest, minimum = portfolio_requirements(portfolio)
     return _rank_for(session, viewer, today, highest, minimum, portfolio.name, limit, valid_days)
 
 
