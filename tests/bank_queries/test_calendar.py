@@ -72,3 +72,13 @@ def test_suggest_reinvestment_prefers_same_category_and_fits(session: Session) -
             pick = suggest_reinvestment(session, level, p)
             if pick is not None:
                 assert risk_rank(pick.risk_level) <= risk_rank(level)  # type: ignore[operator]
+
+
+def test_client_viewer_sees_only_their_own_maturities(session: Session) -> None:
+    row = session.execute(
+        select(Client.id).join(Holding).where(Holding.maturity_date >= TODAY).order_by(Client.id)
+    ).first()
+    assert row is not None
+    me = Identity("me", "client", "本人", None, row[0], None)
+    days = maturities(session, me, TODAY, TODAY + dt.timedelta(days=3650), TODAY)
+    assert days and {i.client_id for d in days for i in d.items} == {row[0]}
