@@ -14,9 +14,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bank.access import visible_client_ids
-from bank.calendar import risk_rank
 from bank.clients import RISK_VALID_DAYS, phone_tail, risk_expired
 from bank.directory import Identity
+from bank.maturities import risk_rank
 from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
 
 MATURING_DAYS = 30

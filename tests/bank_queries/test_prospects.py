@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.access import can_see_client, visible_clients
-from bank.calendar import risk_rank
 from bank.clients import risk_expired
 from bank.directory import Identity
+from bank.maturities import risk_rank
 from bank.models import Client, ModelPortfolio, Product
 from bank.prospects import (
     UnknownProduct,

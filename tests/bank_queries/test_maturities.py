@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.access import can_see_client
-from bank.calendar import maturities, risk_rank, suggest_reinvestment
 from bank.clients import risk_expired
 from bank.directory import Identity
+from bank.maturities import maturities, risk_rank, suggest_reinvestment
 from bank.models import Client, Holding, Product
 from bank.periods import parse_period
 
