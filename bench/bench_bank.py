@@ -6,7 +6,6 @@ Run from the repo root: .venv/bin/python bench/bench_bank.py (uses a temporary S
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -19,20 +18,13 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bank import db
+from bank.clients import client_profile, find_clients
 from bank.demo import build
 from bank.directory import demo_identities, who_is
+from bank.maturities import maturities
 from bank.models import Client, Holding, NavPoint
-
-
-def timed(fn: Callable[[], object], repeat: int = 200) -> float:
-    """Median wall time of `fn` in milliseconds."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+from bank.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
+from bench.timing import timed
 
 
 def once(fn: Callable[[], object]) -> float:
@@ -69,10 +61,24 @@ def main() -> None:
             ("NAV history of one product (~850 rows)", lambda: session.execute(
                 select(NavPoint.date, NavPoint.nav).where(NavPoint.product_id == 22).order_by(NavPoint.date)).all()),
         ]
+        today = dt.date(2026, 11, 28)
+        advisor, manager = who_is(session, "zhangmin"), who_is(session, "chenjing")
+        assert advisor is not None and manager is not None
+        profile_id = find_clients(session, advisor, "张伟", today)[0].id
+        cases += [
+            ("find_clients('张', advisor)", lambda: find_clients(session, advisor, "张", today)),
+            ("client_profile (advisor)", lambda: client_profile(session, advisor, profile_id, today)),
+            ("maturities, next 30 days (manager's team)",
+             lambda: maturities(session, manager, today, today + dt.timedelta(days=30), today)),
+            ("prospects_for_product (manager)", lambda: prospects_for_product(session, manager, "MF002", today)),
+            ("prospects_for_portfolio 稳健组合 (manager)",
+             lambda: prospects_for_portfolio(session, manager, "稳健组合", today)),
+            ("prospects_by_assets (manager)", lambda: prospects_by_assets(session, manager, today)),
+        ]
         results = []
         for name, fn in cases:
             session.expire_all()
-            results.append((name, timed(fn)))
+            results.append((name, timed(fn, repeat=50 if "prospects" in name or "maturities" in name else 200)))
         session.close()
         base = results[0][1]
         print("| query (SQLite, warm) | median ms | ratio vs SELECT 1 |")

@@ -7,11 +7,8 @@ starts the web app under uvicorn on a free port and stops it afterwards).
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,20 +20,12 @@ from bank import db
 from bank.dashboard import advisor_dashboard, team_dashboard
 from bank.demo import build
 from bank.directory import who_is
+from bench.timing import timed
 from scripts.services import free_port, web_app
 
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 28)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of `fn` in milliseconds (after one warm-up call)."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        begin = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - begin) * 1000)
-    return statistics.median(samples)
 
 
 def table(title: str, rows: list[tuple[str, float]]) -> None:

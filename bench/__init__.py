@@ -1,0 +1,1 @@
+"""Benchmark scripts (`make bench` runs every bench_*.py); `timing` holds the shared timer."""
