@@ -1,0 +1,93 @@
+"""Tests for calc.plans: closed forms against numpy_financial, validation naming the field."""
+
+from __future__ import annotations
+
+import math
+
+import numpy_financial as npf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calc.errors import CalcInputError, WeightsError
+from calc.plans import monthly_rate, plan_investment, plan_pension, plan_retirement, plan_simulation
+
+
+class TestPlanInvestment:
+    @settings(max_examples=40, deadline=None)
+    @given(goal=st.floats(1e4, 1e7), years=st.integers(1, 40), initial=st.floats(0, 1e4),
+           ret=st.floats(0.001, 0.12))
+    def test_matches_numpy_financial(self, goal, years, initial, ret):
+        p = plan_investment(goal, years, initial, annual_return=ret)
+        r, n = monthly_rate(ret), years * 12
+        expected = max(-npf.pmt(r, n, -initial, goal), 0.0)
+        assert p.required_monthly_saving == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert p.required_lump_sum == pytest.approx(max(-npf.pv(r, n, 0, goal) - initial, 0.0), rel=1e-9,
+                                                    abs=1e-9)
+
+    def test_projection_and_range(self):
+        p = plan_investment(200_000, 10, 10_000, monthly_saving=1_000, annual_return=0.05)
+        r = monthly_rate(0.05)
+        assert p.projected_value == pytest.approx(npf.fv(r, 120, -1_000, -10_000), rel=1e-9)
+        assert p.projected_range[10] < p.projected_value < p.projected_range[90]
+        assert p.basis == "nominal" and p.assumptions["annual_return"] == 0.05
+
+    def test_negative_goal_names_field(self):
+        with pytest.raises(CalcInputError) as e:
+            plan_investment(-1, 5)
+        assert e.value.field == "goal_amount"
+
+
+class TestPlanPension:
+    def test_corpus_is_real_annuity(self):
+        p = plan_pension(35, 60, monthly_expenses=8000, basic_pension_monthly=3000, current_savings=100_000,
+                         annual_return=0.05)
+        real = 1.05 / 1.025 - 1
+        r = monthly_rate(real)
+        assert p.corpus_needed == pytest.approx(npf.pv(r, 12 * 30, -5000), rel=1e-9)
+        assert p.projected_savings == pytest.approx(npf.fv(r, 300, 0, -100_000), rel=1e-9)
+        assert p.monthly_saving == pytest.approx(npf.pmt(r, 300, 0, -p.gap), rel=1e-9)
+        assert p.basis == "real"
+
+    def test_income_with_replacement_ratio(self):
+        a = plan_pension(30, 60, monthly_income=10_000, annual_return=0.03)
+        b = plan_pension(30, 60, monthly_expenses=7_000, annual_return=0.03)
+        assert a.corpus_needed == pytest.approx(b.corpus_needed)
+
+    def test_retirement_below_age(self):
+        with pytest.raises(CalcInputError) as e:
+            plan_pension(50, 45, monthly_expenses=1000)
+        assert e.value.field == "retirement_age"
+
+    def test_nan_expenses(self):
+        with pytest.raises(CalcInputError) as e:
+            plan_pension(30, 60, monthly_expenses=float("nan"))
+        assert e.value.field == "monthly_expenses"
+
+
+class TestPlanRetirement:
+    def test_matches_nper(self):
+        p = plan_retirement(1_000_000, 8_000, 60, annual_return=0.04, inflation=0.02)
+        r = monthly_rate(1.04 / 1.02 - 1)
+        assert p.months_lasting == pytest.approx(npf.nper(r, -8000, 1_000_000), rel=1e-9)
+        assert p.sustainable_monthly_withdrawal == pytest.approx(npf.pmt(r, 360, -1_000_000), rel=1e-9)
+
+    def test_never_runs_out(self):
+        assert math.isinf(plan_retirement(1_000_000, 100, 60, annual_return=0.05, inflation=0.0).months_lasting)
+
+    def test_negative_corpus(self):
+        with pytest.raises(CalcInputError) as e:
+            plan_retirement(-5, 100, 60)
+        assert e.value.field == "corpus"
+
+
+class TestPlanSimulation:
+    def test_bands_and_probability(self):
+        p = plan_simulation(10_000, 1_000, 10, {"fixed": 0.5, "equity": 0.5}, goal=150_000, seed=1, n_paths=2000)
+        assert len(p.years) == 11 and set(p.bands) == {10, 25, 50, 75, 90}
+        assert 0 < p.success_probability < 1
+        assert p.assumptions["seed"] == 1
+
+    def test_weights_not_summing(self):
+        with pytest.raises(WeightsError):
+            plan_simulation(1, 1, 1, {"equity": 0.7})
