@@ -79,8 +79,13 @@ def total_return(nav: Any) -> float:
 def annualized_return(nav: Any, periods_per_year: float = TRADING_DAYS) -> float:
     """(1 + total return)^(periods_per_year / n_periods) − 1 (geometric).
 
-    >>> round(annualized_return([1.0] + [1.21] * 484), 4) > 0
-    True
+    21% over 484 trading days (two years of 242) is 10% a year:
+
+    >>> nav = [1.21 ** (day / 484) for day in range(485)]
+    >>> round(annualized_return(nav), 10)
+    0.1
+    >>> round(annualized_return(nav, periods_per_year=484), 10)
+    0.21
     """
     s = _series(nav)
     n = len(s) - 1

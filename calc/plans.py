@@ -23,11 +23,16 @@ DEFAULT_VOL = 0.08
 
 
 def monthly_rate(annual: float) -> float:
-    """(1 + annual)^(1/12) − 1.
+    """The monthly rate that compounds to `annual` over 12 months: (1 + annual)^(1/12) − 1.
+
+    Raises CalcInputError for a rate of −100% or below (nothing compounds from there).
 
     >>> round(monthly_rate(0.1268250301), 6)
     0.01
     """
+    if not math.isfinite(annual) or annual <= -1.0:
+        raise CalcInputError("annual_return", f"must be a finite rate above -100%, got {annual!r}",
+                             "年化收益率应大于-100%")
     return (1.0 + annual) ** (1.0 / 12.0) - 1.0
 
 

@@ -91,3 +91,18 @@ class TestPlanSimulation:
     def test_weights_not_summing(self):
         with pytest.raises(WeightsError):
             plan_simulation(1, 1, 1, {"equity": 0.7})
+
+
+class TestMonthlyRate:
+    @given(st.floats(min_value=-0.5, max_value=1.0))
+    def test_twelve_months_compound_back_to_the_annual_rate(self, annual: float) -> None:
+        assert (1 + monthly_rate(annual)) ** 12 - 1 == pytest.approx(annual, abs=1e-12)
+
+    def test_zero_stays_zero(self) -> None:
+        assert monthly_rate(0.0) == 0.0
+
+    @pytest.mark.parametrize("annual", [-1.0, -1.5, float("nan"), float("inf")])
+    def test_a_rate_at_or_below_minus_100_percent_or_not_finite_is_refused(self, annual: float) -> None:
+        with pytest.raises(CalcInputError) as caught:
+            monthly_rate(annual)
+        assert caught.value.field == "annual_return"
