@@ -1,4 +1,4 @@
-"""bank/ on PostgreSQL: a throwaway local cluster (skipped when the server binaries are not installed)."""
+"""bank/ on PostgreSQL: a throwaway local cluster (`make test` installs the server; a missing one fails)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from bank.demo import DemoBankExists, build
 from bank.directory import demo_identities, who_is
 from bank.models import Base, Client, Team
 
-pytest.importorskip("psycopg")
 pytestmark = pytest.mark.slow
 
 
@@ -42,7 +41,7 @@ def _as_server_user(args: list[str]) -> list[str]:
     except KeyError:
         runuser = None
     if runuser is None:
-        pytest.skip("running as root without runuser and a postgres account")
+        pytest.fail("running as root without runuser and a postgres account: apt-get install postgresql")
     return [runuser, "-u", "postgres", "--", *args]
 
 
@@ -59,7 +58,7 @@ def _server_binary(name: str) -> str | None:
 def pg_url() -> Iterator[str]:
     initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
     if not initdb or not pg_ctl:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are missing: run `make setup-test-system`")
     # Not under pytest's tmp dir: that is private to the current user, and the server may run as postgres.
     base = Path(tempfile.mkdtemp(prefix="bank-pg-"))
     if os.geteuid() == 0:
@@ -73,9 +72,9 @@ def pg_url() -> Iterator[str]:
         run(initdb, "-D", str(data), "-A", "trust", "-U", "bank", "-E", "UTF8")
         run(pg_ctl, "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=''", "-l",
             str(base / "log"), "-w", "start")
-    except subprocess.CalledProcessError as error:  # an environment problem, not a bank/ defect
+    except subprocess.CalledProcessError as error:
         shutil.rmtree(base, ignore_errors=True)
-        pytest.skip(f"could not start a local PostgreSQL: {error.stderr.decode(errors='replace')[-200:]}")
+        pytest.fail(f"could not start a local PostgreSQL: {error.stderr.decode(errors='replace')[-200:]}")
     try:
         yield f"postgresql+psycopg://bank@/postgres?host={base}&port={port}"
     finally:
