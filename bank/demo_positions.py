@@ -11,6 +11,7 @@ import numpy as np
 from bank.demo_catalog import BANK, FUND_HOUSES, INSURERS, NAV_MODEL, PRODUCTS, WMP_ISSUER
 from bank.demo_people import age_on, money
 from bank.models import CATEGORY_NAMES, INSURANCE_CATEGORIES, MARKET_CATEGORIES
+from calc.risk import is_suitable
 
 Row = dict[str, Any]
 TERM_CATEGORIES = ("deposit", "wmp")
@@ -79,8 +80,8 @@ def nav_rows(paths: dict[int, np.ndarray], days: list[dt.date]) -> list[Row]:
 
 def _allowed(products: list[Row], risk: str | None) -> list[Row]:
     """Products a client may hold: risk level at most the client's (R1 only when never assessed)."""
-    level = int(risk[1]) if risk else 1
-    return [p for p in products if int(p["risk_level"][1]) <= level and p["category"] not in INSURANCE_CATEGORIES]
+    level = risk or "C1"
+    return [p for p in products if is_suitable(level, p["risk_level"]) and p["category"] not in INSURANCE_CATEGORIES]
 
 
 def positions(rng: np.random.Generator, clients: list[Row], products: list[Row], paths: dict[int, np.ndarray],
@@ -152,11 +153,11 @@ def _insure(rng: np.random.Generator, c: Row, age: int, insurance: list[Row], to
         "life_insurance": 0.25 if c["dependants"] else 0.05,
         "annuity_insurance": 0.25 if age >= 35 else 0.03,
     }
-    allowed_level = int(c["risk_level"][1]) if c["risk_level"] else 1
+    allowed_level = c["risk_level"] or "C1"
     for cat, prob in wants.items():
         if rng.random() >= prob:
             continue
-        options = [p for p in by_cat[cat] if int(p["risk_level"][1]) <= allowed_level]
+        options = [p for p in by_cat[cat] if is_suitable(allowed_level, p["risk_level"])]
         p = options[int(rng.integers(0, len(options)))]
         premium = max(float(p["min_amount"]), round(income * float(rng.uniform(0.5, 2.0)), -2))
         years = int(rng.integers(1, 11))

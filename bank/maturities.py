@@ -18,6 +18,7 @@ from bank.access import visible_client_ids
 from bank.clients import phone_tail, risk_expired
 from bank.directory import Identity
 from bank.models import CATEGORY_NAMES, Client, Holding, Product
+from calc.risk import is_suitable
 
 KIND_OF_CATEGORY = {
     "deposit": "fixed", "wmp": "fixed", "cash_management": "fixed",
@@ -75,15 +76,14 @@ def risk_rank(level: str | None) -> int | None:
 
 def pick_reinvestment(candidates: Iterable[Product], client_risk_level: str | None, product: Product) -> Product | None:
     """The best candidate for money leaving `product`: same kind, risk ≤ client, same category, nearest term."""
-    limit = risk_rank(client_risk_level)
-    if limit is None:
+    if risk_rank(client_risk_level) is None:
         return None
     kind = KIND_OF_CATEGORY.get(product.category)
     term = product.term_days if product.term_days is not None else NO_TERM
     fitting = [
         p for p in candidates
         if p.on_sale and KIND_OF_CATEGORY.get(p.category) == kind
-        and (rank := risk_rank(p.risk_level)) is not None and rank <= limit
+        and is_suitable(client_risk_level, p.risk_level)
     ]
     if not fitting:
         return None

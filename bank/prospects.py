@@ -18,6 +18,7 @@ from bank.clients import RISK_VALID_DAYS, phone_tail, risk_expired
 from bank.directory import Identity
 from bank.maturities import risk_rank
 from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
+from calc.risk import is_suitable
 
 MATURING_DAYS = 30
 IDLE_CATEGORIES = ("deposit", "cash_management")
@@ -97,15 +98,13 @@ def _rank_for(
     session: Session, viewer: Identity | None, today: dt.date, risk_level: str, min_amount: Decimal,
     target: str, limit: int, valid_days: int,
 ) -> ProspectList:
-    need = risk_rank(risk_level) or 5
     items: list[tuple[bool, Prospect]] = []
     unassessed = unsuitable = 0
     for client, total, idle, maturing in _positions(session, viewer, today):
-        level = risk_rank(client.risk_level)
-        if level is None or risk_expired(client.risk_assessed_on, today, valid_days):
+        if risk_rank(client.risk_level) is None or risk_expired(client.risk_assessed_on, today, valid_days):
             unassessed += 1
             continue
-        if level < need:
+        if not is_suitable(client.risk_level, risk_level):
             unsuitable += 1
             continue
         available = idle + maturing
