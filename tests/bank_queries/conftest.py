@@ -20,34 +20,32 @@ def session(demo_db_url: str) -> Iterator[Session]:
         yield s
 
 
+def _staff(session: Session, wecom_id: str, role: str) -> Identity:
+    ident = who_is(session, wecom_id)
+    assert ident is not None and ident.role == role
+    return ident
+
+
 @pytest.fixture(scope="module")
 def advisor_a(session: Session) -> Identity:
     """张敏: two clients named 张伟."""
-    ident = who_is(session, "zhangmin")
-    assert ident is not None and ident.role == "advisor"
-    return ident
+    return _staff(session, "zhangmin", "advisor")
 
 
 @pytest.fixture(scope="module")
 def advisor_b(session: Session) -> Identity:
     """李强: one client named 张伟, same team as 张敏."""
-    ident = who_is(session, "liqiang")
-    assert ident is not None and ident.role == "advisor"
-    return ident
+    return _staff(session, "liqiang", "advisor")
 
 
 @pytest.fixture(scope="module")
 def manager(session: Session) -> Identity:
-    ident = who_is(session, "chenjing")
-    assert ident is not None and ident.role == "manager"
-    return ident
+    return _staff(session, "chenjing", "manager")
 
 
 @pytest.fixture(scope="module")
 def other_manager(session: Session) -> Identity:
-    ident = who_is(session, "zhaoli")
-    assert ident is not None and ident.role == "manager"
-    return ident
+    return _staff(session, "zhaoli", "manager")
 
 
 @pytest.fixture(scope="module")
