@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -202,7 +201,3 @@ def write_endpoints(path: Path, action_url: str, tracker_db: Path | None = None)
         lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f'  db: "{tracker_db}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-if __name__ == "__main__":  # pragma: no cover - manual use
-    print(free_port(), file=sys.stdout)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bank.db import session_scope
+from bank.directory import Identity, demo_identities
 from tests.servers import Service, start_action_server, start_rasa
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +29,14 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
     )
     return url
+
+
+@pytest.fixture(scope="session")
+def people(demo_db_url: str) -> dict[str, Identity]:
+    """One demo identity per role (advisor, manager, client), from the session's demo bank."""
+    with session_scope(demo_db_url) as session:
+        found = demo_identities(session)
+    return {role: next(p for p in found if p.role == role) for role in ("advisor", "manager", "client")}
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ActionRoleMenu
 from actions.session import ActionSessionStart
-from bank.db import session_scope
-from bank.directory import Identity, demo_identities
+from bank.directory import Identity
 
 
 def make_tracker(sender_id: str, text: str = "你好", intent: str = "greet") -> Tracker:
@@ -42,10 +41,9 @@ def bank_env(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def identities(bank_env: str) -> dict[str, Identity]:
-    with session_scope(bank_env) as session:
-        people = demo_identities(session)
-    return {role: next(p for p in people if p.role == role) for role in ("advisor", "manager", "client")}
+def identities(bank_env: str, people: dict[str, Identity]) -> dict[str, Identity]:
+    """The demo identities, with DATABASE_URL pointing the actions at the same demo bank."""
+    return people
 
 
 class TestActionRoleMenu:

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bank.db import session_scope
-from bank.directory import Identity, demo_identities
 from tests.servers import Service, post_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +35,6 @@ def say(rasa_server: Service) -> Say:
         return [item.get("text", "") for item in answer]
 
     return _say
-
-
-@pytest.fixture(scope="session")
-def people(demo_db_url: str) -> dict[str, Identity]:
-    """One demo identity per role, from the session's demo bank."""
-    with session_scope(demo_db_url) as session:
-        found = demo_identities(session)
-    return {role: next(p for p in found if p.role == role) for role in ("advisor", "manager", "client")}
 
 
 @pytest.fixture
