@@ -7,11 +7,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bank.db import session_scope
-from bank.directory import Identity, demo_identities
 from tests.servers import Service, start_action_server, start_rasa
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +31,15 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def people(demo_db_url: str) -> dict[str, Identity]:
-    """One demo identity per role (advisor, manager, client), from the session's demo bank."""
+def people(demo_db_url: str) -> dict[str, Any]:
+    """One demo identity per role (advisor, manager, client), from the session's demo bank.
+
+    bank/ is imported here, not at module level: this conftest also loads in the Rasa environment
+    (Python 3.10, SQLAlchemy 1.4), where bank/ cannot be imported.
+    """
+    from bank.db import session_scope
+    from bank.directory import demo_identities
+
     with session_scope(demo_db_url) as session:
         found = demo_identities(session)
     return {role: next(p for p in found if p.role == role) for role in ("advisor", "manager", "client")}
