@@ -45,6 +45,16 @@ FEATURE_NAMES = {
     "prospects": "潜力客户",
     "proposal": "建议书",
     "dashboard": "看板",
+    "risk_assessment": "风险测评",
+    "wealth_statement": "财富账单",
+    "wealth_score": "财富健康分",
+    "rewards": "成长权益",
+    "human_handoff": "转人工",
+    "backtest": "组合回检",
+    "contact_log": "联系记录",
+    "learning": "学习资料",
+    "team_dashboard": "团队看板",
+    "broadcast": "晨会发布",
 }
 CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
 SALES_KINDS = ("buy", "premium")

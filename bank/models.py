@@ -292,6 +292,7 @@ class PortfolioPush(Base):
     task_id: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
 
 
 class Order(Base):
@@ -352,3 +353,19 @@ class Identity(Base):
 
     staff: Mapped[Staff | None] = relationship()
     client: Mapped[Client | None] = relationship()
+
+
+class Notification(Base):
+    """An outbox message for one person (a staff userid or a client's external userid): hand-offs, order notices,
+    pushes and broadcasts. `sent_at` is set once WeCom accepted it; without WeCom it stays in the outbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient_created", "recipient", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32), default="info")
+    text: Mapped[str] = mapped_column(Text)
+    card: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)

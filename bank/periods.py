@@ -61,8 +61,11 @@ def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
 _NUM = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
 
 
-def parse_period(text: str, today: dt.date) -> Period:
+def parse_period(text: str, today: dt.date, past: bool = False) -> Period:
     """The period named in `text`, relative to `today`; raise PeriodParseError when none is found.
+
+    A month named without its year is the next such month (maturities lie ahead), or with `past` the latest
+    one that has begun (dashboards look back).
 
     >>> d = dt.date(2026, 11, 28)  # a Saturday
     >>> parse_period("这个月有哪些产品到期", d)
@@ -73,6 +76,10 @@ def parse_period(text: str, today: dt.date) -> Period:
     (datetime.date(2027, 3, 1), datetime.date(2026, 12, 1))
     >>> parse_period("未来7天", d).end
     datetime.date(2026, 12, 4)
+    >>> parse_period("下下周", d).start, parse_period("上周", d).start, parse_period("上个月", d).label_zh
+    (datetime.date(2026, 12, 7), datetime.date(2026, 11, 16), '上月')
+    >>> parse_period("3月", d, past=True).start, parse_period("11月", dt.date(2026, 12, 1), past=True).start
+    (datetime.date(2026, 3, 1), datetime.date(2026, 11, 1))
     >>> parse_period("随便", d)
     Traceback (most recent call last):
     ...
@@ -93,7 +100,16 @@ def parse_period(text: str, today: dt.date) -> Period:
     if "明天" in t or "明日" in t:
         tomorrow = today + dt.timedelta(days=1)
         return Period(tomorrow, tomorrow, "明天")
+    if "昨天" in t or "昨日" in t:
+        yesterday = today - dt.timedelta(days=1)
+        return Period(yesterday, yesterday, "昨天")
     monday = today - dt.timedelta(days=today.weekday())
+    if "下下周" in t or "下下个星期" in t:
+        start = monday + dt.timedelta(days=14)
+        return Period(start, start + dt.timedelta(days=6), "下下周")
+    if "上周" in t or "上个星期" in t or "上星期" in t:
+        start = monday - dt.timedelta(days=7)
+        return Period(start, start + dt.timedelta(days=6), "上周")
     if "下周" in t or "下个星期" in t or "下星期" in t:
         start = monday + dt.timedelta(days=7)
         return Period(start, start + dt.timedelta(days=6), "下周")
@@ -101,6 +117,8 @@ def parse_period(text: str, today: dt.date) -> Period:
         return Period(monday, monday + dt.timedelta(days=6), "本周")
     if "下个月" in t or "下月" in t:
         return _month(*_add_months(today.year, today.month, 1), "下月")
+    if "上个月" in t or "上月" in t:
+        return _month(*_add_months(today.year, today.month, -1), "上月")
     if any(w in t for w in ("本月", "这个月", "当月", "这月")):
         return _month(today.year, today.month, "本月")
     if "本季度" in t or "这个季度" in t or "这季度" in t:
@@ -108,11 +126,42 @@ def parse_period(text: str, today: dt.date) -> Period:
         start = dt.date(today.year, first, 1)
         end = _month(*_add_months(today.year, first, 2), "").end
         return Period(start, end, "本季度")
+    if "上季度" in t or "上个季度" in t:
+        first = (today.month - 1) // 3 * 3 + 1
+        year, month = _add_months(today.year, first, -3)
+        return Period(dt.date(year, month, 1), _month(*_add_months(year, month, 2), "").end, "上季度")
+    if "去年" in t:
+        return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31), "去年")
     if "今年" in t or "本年" in t:
         return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), "今年")
     if m := re.search(_NUM + "月", t):
         month = cn_number(m.group(1))
         if 1 <= month <= 12:
-            year = today.year if month >= today.month else today.year + 1
+            if past:
+                year = today.year if month <= today.month else today.year - 1
+            else:
+                year = today.year if month >= today.month else today.year + 1
             return _month(year, month, f"{year}年{month}月")
     raise PeriodParseError(text)
+
+
+def period_so_far(text: str, today: dt.date) -> Period:
+    """The period a dashboard question names, cut at `today`; this month so far when none is named or it lies
+    ahead (a month without its year is the latest one that has begun).
+
+    >>> d = dt.date(2026, 11, 28)
+    >>> period_so_far("团队数据", d)
+    Period(start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 28), label_zh='本月')
+    >>> p = period_so_far("我这个季度的业绩", d); (p.start, p.end)
+    (datetime.date(2026, 10, 1), datetime.date(2026, 11, 28))
+    >>> period_so_far("上个月", d).end, period_so_far("下个月", d).label_zh
+    (datetime.date(2026, 10, 31), '本月')
+    """
+    this_month = Period(today.replace(day=1), today, "本月")
+    try:
+        period = parse_period(text, today, past=True)
+    except PeriodParseError:
+        return this_month
+    if period.start > today:
+        return this_month
+    return Period(period.start, min(period.end, today), period.label_zh)
