@@ -16,7 +16,7 @@ from calc.assumptions import Assumptions, resolve
 from calc.errors import CalcInputError, WeightsError
 from calc.validate import finite, in_range, non_negative
 
-PERCENTILES = (10, 25, 50, 75, 90)
+PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 """Percentile bands reported for every simulated year (never one number for an uncertain outcome)."""
 CLASS_CORRELATION = 0.3
 """Assumed pairwise correlation between asset-class returns in `portfolio_moments` (a simple constant-
@@ -99,7 +99,7 @@ def monte_carlo(initial: float, monthly_contribution: float, years: int, mean: f
     """Simulate a balance month by month: V ← max(V·g + c − w, 0), contributions/withdrawals at month end.
 
     g is the gross monthly growth (lognormal with annual arithmetic mean `mean` and volatility `vol`, or
-    resampled from `monthly_returns`). Bands are percentiles 10/25/50/75/90 of the balance at each year end;
+    resampled from `monthly_returns`). Bands are percentiles 5/10/25/50/75/90/95 of the balance at each year end;
     success probability is P(final ≥ goal). With vol = 0 the median equals numpy_financial.fv at the
     geometric monthly rate (1+mean)^(1/12) − 1.
 

@@ -84,7 +84,7 @@ class TestPlanRetirement:
 class TestPlanSimulation:
     def test_bands_and_probability(self):
         p = plan_simulation(10_000, 1_000, 10, {"fixed": 0.5, "equity": 0.5}, goal=150_000, seed=1, n_paths=2000)
-        assert len(p.years) == 11 and set(p.bands) == {10, 25, 50, 75, 90}
+        assert len(p.years) == 11 and set(p.bands) == {5, 10, 25, 50, 75, 90, 95}
         assert 0 < p.success_probability < 1
         assert p.assumptions["seed"] == 1
 
