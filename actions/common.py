@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import DirectoryUnavailable, identify, role_of
+from actions.identity import role_of, sender
 
 MENU_BY_ROLE = {
     "advisor": "utter_greet_advisor",
@@ -27,10 +27,8 @@ class ActionRoleMenu(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            identity = identify(tracker.sender_id)
-        except DirectoryUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable")
+        ok, identity = sender(dispatcher, tracker)
+        if not ok:
             return []
         role = role_of(identity)
         name = identity.name if identity is not None else ""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from bank.db import session_scope
@@ -37,3 +39,13 @@ def identify(sender_id: str | None) -> Identity | None:
 def role_of(identity: Identity | None) -> str:
     """The slot value for a sender: advisor, manager, client or unknown."""
     return identity.role if identity is not None else UNKNOWN
+
+
+def sender(dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[bool, Identity | None]:
+    """(ok, identity) of the conversation's sender; ok is False when the directory is down (the user has been
+    told the system is busy, so an action can simply stop)."""
+    try:
+        return True, identify(tracker.sender_id)
+    except DirectoryUnavailable:
+        dispatcher.utter_message(response="utter_service_unavailable")
+        return False, None

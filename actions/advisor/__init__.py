@@ -1,0 +1,13 @@
+"""Advisor journeys in chat: client profile, maturity calendar, prospects, proposals, back-test, contacts,
+own dashboard and learning material. Importing the package registers every advisor action with rasa-sdk."""
+
+from actions.advisor import (  # noqa: F401  (registers the actions)
+    backtest,
+    calendar,
+    contacts,
+    dashboard,
+    learning,
+    profile,
+    proposals,
+    prospects,
+)

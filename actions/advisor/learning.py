@@ -1,0 +1,67 @@
+"""学习资料 in chat: training material for the topic the advisor names, or for their recent weak spots."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.advisor.common import staff_sender, today
+from actions.forms import latest_text
+from actions.usage import record_usage
+from bank.db import session_scope
+from bank.learning import Material, learning_material, topic_in, weak_topic
+
+log = logging.getLogger(__name__)
+DEFAULT_TOPIC = "资产配置"
+TYPE_NAMES = {"training": "培训", "experience": "经验分享"}
+
+
+def material_lines(items: list[Material]) -> list[str]:
+    """One line per document: its title, kind and the first words."""
+    return [f"{n}. 《{m.title}》（{TYPE_NAMES.get(m.type, m.type)}）{m.excerpt[:40]}…"
+            for n, m in enumerate(items, start=1)]
+
+
+class ActionLearning(Action):
+    """Pick the topic (named, else from the advisor's recent questions and contacts, else a default) and list
+    training material for it."""
+
+    def name(self) -> str:
+        return "action_adv_learning"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+                  ) -> list[EventType]:
+        viewer = staff_sender(dispatcher, tracker)
+        if viewer is None:
+            record_usage(tracker, "learning", outcome="refused")
+            return []
+        text = latest_text(tracker)
+        topic = topic_in(text)
+        source = "named"
+        if topic is None:
+            try:
+                with session_scope() as session:
+                    topic = weak_topic(session, viewer.wecom_id, viewer.staff_id, today())
+            except SQLAlchemyError as error:
+                log.warning("weak topic unavailable: %s", type(error).__name__)
+            source = "weak_spot" if topic else "default"
+        topic = topic or DEFAULT_TOPIC
+        try:
+            items = learning_material(topic)
+        except Exception as error:
+            log.error("learning material failed: %s", type(error).__name__)
+            items = []
+        record_usage(tracker, "learning", topic=topic, source=source, count=len(items))
+        if not items:
+            dispatcher.utter_message(response="utter_adv_learning_none", topic=topic)
+            return []
+        intro = {"named": f"“{topic}”相关的学习资料：",
+                 "weak_spot": f"您最近的提问和客户沟通多涉及“{topic}”，推荐这些资料：",
+                 "default": f"先推荐“{topic}”方面的资料（也可以说“学习保险”指定主题）："}[source]
+        dispatcher.utter_message(text="\n".join([intro, *material_lines(items)]))
+        return []

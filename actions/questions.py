@@ -1,0 +1,95 @@
+"""Questions about products, markets and investing, answered from knowledge/ for the sender's audience."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms import latest_text
+from actions.usage import record_usage
+from knowledge.api import Answer, answer
+
+log = logging.getLogger(__name__)
+STAFF_ROLES = ("advisor", "manager")
+# Words after which an answer needs a risk notice (products, markets, returns).
+MARKET_WORDS = ("基金", "理财", "股票", "债", "收益", "利率", "市场", "行情", "指数", "保险", "黄金", "外汇", "存款",
+                "产品", "净值", "回撤", "波动", "配置", "投资", "养老", "分红", "年化", "逆回购", "REITs", "汇率")
+
+
+def audience_for(role: str | None) -> str:
+    """The knowledge audience for a role: staff see advisor material, clients client-safe material.
+
+    >>> audience_for("manager"), audience_for("client"), audience_for(None)
+    ('advisor', 'client', 'all')
+    """
+    if role in STAFF_ROLES:
+        return "advisor"
+    return "client" if role == "client" else "all"
+
+
+def needs_risk_notice(question: str, reply: Answer) -> bool:
+    """Whether the question or the answer touches products or markets.
+
+    >>> needs_risk_notice("国债逆回购是什么", Answer(True, "一种短期借贷"))
+    True
+    >>> needs_risk_notice("你们几点上班", Answer(True, "工作日九点"))
+    False
+    """
+    text = question + reply.text + "".join(str(s.get("title", "")) for s in reply.sources)
+    return any(word in text for word in MARKET_WORDS)
+
+
+def sources_line(reply: Answer) -> str:
+    """One line naming up to three sources, with dates for news.
+
+    >>> sources_line(Answer(True, "x", [{"title": "国债逆回购入门", "date": "2026-01-02", "type": "training"}]))
+    '来源：《国债逆回购入门》'
+    """
+    names = []
+    for source in reply.sources[:3]:
+        name = f"《{source.get('title', '')}》"
+        if source.get("type") == "news" and source.get("date"):
+            name += f"（{source['date']}）"
+        names.append(name)
+    return "来源：" + "、".join(names) if names else ""
+
+
+class ActionAnswerQuestion(Action):
+    """Answer with knowledge.answer for the sender's audience, with sources, a risk notice, or an honest
+    not-found that offers the advisor. Also used as a digression inside any form (the form resumes after)."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        question = latest_text(tracker)
+        if len(question) < 2:
+            dispatcher.utter_message(response="utter_knowledge_ask")
+            return []
+        role = tracker.get_slot("role")
+        try:
+            reply = answer(question, audience=audience_for(role))
+        except Exception as error:  # an index problem must not leave the user without an answer
+            log.error("knowledge answer failed: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+        # Staff questions are kept (for learning suggestions); clients' questions never are.
+        record_usage(tracker, "knowledge_qa", found=reply.found,
+                     question=question[:200] if role in STAFF_ROLES else None)
+        if not reply.found:
+            staff = role in STAFF_ROLES
+            dispatcher.utter_message(response="utter_knowledge_not_found_staff" if staff else "utter_knowledge_not_found")
+            return []
+        lines = [reply.text]
+        if source := sources_line(reply):
+            lines.append(source)
+        dispatcher.utter_message(text="\n".join(lines))
+        if needs_risk_notice(question, reply):
+            dispatcher.utter_message(response="utter_risk_notice")
+        return []

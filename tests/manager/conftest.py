@@ -1,0 +1,47 @@
+"""Fixtures for the manager journeys: a private bank copy, a private knowledge index, and a fake WeCom API."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bank_files import copy_bank
+from tests.manager.wecom_env import wecom_env
+from tests.wecom_peer.fake_api import FakeWeCom
+
+WECOM_NAMES = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_AGENT_ID", "WECOM_KF_SECRET",
+               "WECOM_API_BASE", "WECOM_KF_OPEN_KFID")
+
+
+@pytest.fixture
+def bank_url(demo_template_url: str, tmp_path: Path) -> str:
+    return copy_bank(demo_template_url, tmp_path / "bank.db")
+
+
+@pytest.fixture
+def index_dir(knowledge_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(knowledge_dir, target, ignore=shutil.ignore_patterns("write.lock"))
+    return target
+
+
+@pytest.fixture
+def env(bank_url: str, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Actions read the private bank and index; WeCom is not configured (messages wait in the outbox)."""
+    monkeypatch.setenv("DATABASE_URL", bank_url)
+    monkeypatch.setenv("KNOWLEDGE_INDEX_DIR", str(index_dir))
+    for name in WECOM_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    return bank_url
+
+
+@pytest.fixture
+def fake_wecom(env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
+    fake = FakeWeCom().start()
+    for name, value in wecom_env(fake).items():
+        monkeypatch.setenv(name, value)
+    yield fake
+    fake.stop()

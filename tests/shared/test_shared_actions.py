@@ -1,0 +1,124 @@
+"""The actions every audience shares: cancel a form, answer a question, hand over to the advisor, notify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.events import ActiveLoop, SlotSet
+from sqlalchemy import select
+
+from actions.forms_control import ActionCancelForm
+from actions.handoff import ActionHumanHandoff
+from actions.notify import notify
+from actions.questions import ActionAnswerQuestion
+from bank.db import session_scope
+from bank.directory import Identity
+from bank.models import Client, Notification, Staff
+from bank.notifications import messages_for
+from tests.actions.kit import make_tracker, run_action
+from tests.wecom_peer.fake_api import FakeWeCom
+
+FORM_DOMAIN: dict[str, Any] = {"forms": {"demo_form": {"required_slots": ["demo_age", "demo_income"]}}}
+
+
+def advisor_userid_of(url: str, client_id: int) -> tuple[str, str]:
+    with session_scope(url) as session:
+        client = session.get(Client, client_id)
+        assert client is not None
+        staff = session.get(Staff, client.advisor_id)
+        assert staff is not None
+        return staff.wecom_userid, staff.name
+
+
+class TestCancelForm:
+    def test_active_form_is_stopped_and_its_slots_cleared(self) -> None:
+        tracker = make_tracker("u1", "算了", "cancel", active_loop="demo_form",
+                               slots={"demo_age": 35, "demo_income": None, "requested_slot": "demo_income"})
+        messages, events = run_action(ActionCancelForm(), tracker, FORM_DOMAIN)
+        assert [m["response"] for m in messages] == ["utter_form_cancelled"]
+        assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
+        assert SlotSet("demo_age", None) in events and SlotSet("demo_income", None) not in events
+
+    def test_nothing_to_cancel(self) -> None:
+        messages, events = run_action(ActionCancelForm(), make_tracker("u1", "算了", "cancel"), FORM_DOMAIN)
+        assert [m["response"] for m in messages] == ["utter_nothing_to_cancel"] and events == []
+
+
+class TestAnswerQuestion:
+    def test_client_question_is_answered_with_sources_and_a_risk_notice(self, action_env: str) -> None:
+        tracker = make_tracker("c1", "个人养老金账户每年最多能存多少钱", "ask_knowledge", slots={"role": "client"})
+        messages, _ = run_action(ActionAnswerQuestion(), tracker)
+        assert "来源：《" in messages[0]["text"]
+        assert "12000" in messages[0]["text"].replace(",", "") or "1.2万" in messages[0]["text"]
+        assert messages[-1].get("response") == "utter_risk_notice"
+
+    def test_unanswerable_question_is_honest_and_offers_the_advisor(self, action_env: str) -> None:
+        tracker = make_tracker("c1", "火星上的房价明年会涨吗", "ask_knowledge", slots={"role": "client"})
+        messages, _ = run_action(ActionAnswerQuestion(), tracker)
+        assert [m.get("response") for m in messages] == ["utter_knowledge_not_found"]
+
+    def test_staff_get_the_staff_wording_when_nothing_is_found(self, action_env: str) -> None:
+        tracker = make_tracker("zhangmin", "火星上的房价明年会涨吗", "ask_knowledge", slots={"role": "advisor"})
+        messages, _ = run_action(ActionAnswerQuestion(), tracker)
+        assert [m.get("response") for m in messages] == ["utter_knowledge_not_found_staff"]
+
+
+class TestHandoff:
+    def test_client_advisor_gets_the_question_and_a_summary_link(
+        self, action_env: str, people: dict[str, Identity]
+    ) -> None:
+        client = people["client"]
+        assert client.client_id is not None
+        advisor_userid, advisor_name = advisor_userid_of(action_env, client.client_id)
+        events = [{"event": "user", "text": "我的基金最近亏了不少，要不要赎回"},
+                  {"event": "bot", "text": "这个问题我暂时没有找到可靠的资料"},
+                  {"event": "user", "text": "转人工"}]
+        tracker = make_tracker(client.wecom_id, "转人工", "human_handoff", slots={"role": "client"}, events=events)
+        messages, _ = run_action(ActionHumanHandoff(), tracker)
+        assert messages == [{**messages[0], "response": "utter_handoff_done", "advisor_name": advisor_name}]
+        with session_scope(action_env) as session:
+            note = messages_for(session, advisor_userid, kind="handoff")[-1]
+            assert client.name in note.text and "要不要赎回" in note.text
+            assert note.card is not None and note.card["url"].endswith("/handoffs/" + note.card["token"])
+            assert [line["text"] for line in note.card["transcript"]][-1] == "转人工"
+            assert note.sent_at is None  # WeCom is not configured here: the message waits in the outbox
+
+    @pytest.mark.parametrize(("sender", "response"), [("nobody-at-all", "utter_handoff_unknown"),
+                                                      ("zhangmin", "utter_handoff_staff")])
+    def test_non_clients_are_told_why(self, action_env: str, sender: str, response: str) -> None:
+        with session_scope(action_env) as session:
+            before = session.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1))
+        messages, _ = run_action(ActionHumanHandoff(), make_tracker(sender, "转人工", "human_handoff"))
+        assert [m["response"] for m in messages] == [response]
+        with session_scope(action_env) as session:
+            assert session.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1)) == before
+
+
+class TestNotify:
+    def test_staff_message_goes_through_the_app_and_is_marked_sent(self, fake_wecom: FakeWeCom,
+                                                                    action_env: str) -> None:
+        note_id = notify("zhangmin", "客户王芳确认了组合", card={"title": "订单通知", "url": "http://x/p"})
+        sent = fake_wecom.sent("message/send", to="zhangmin")
+        assert sent and sent[-1]["msgtype"] == "textcard" and sent[-1]["textcard"]["url"] == "http://x/p"
+        with session_scope(action_env) as session:
+            note = session.get(Notification, note_id)
+            assert note is not None and note.sent_at is not None and note.error is None
+
+    def test_client_buttons_become_a_kf_menu_from_the_configured_account(self, fake_wecom: FakeWeCom) -> None:
+        notify("wmClient001", "您的理财经理为您推荐了稳健组合", card={"title": "组合推荐", "buttons": [
+            ["确认", '/confirm_push{"push_task":"t1"}'], ["暂不", '/decline_push{"push_task":"t1"}']]})
+        sent = fake_wecom.sent("kf/send_msg", to="wmClient001")
+        assert sent and sent[-1]["open_kfid"] == "wkTESTKF" and sent[-1]["msgtype"] == "msgmenu"
+        assert [i["click"]["content"] for i in sent[-1]["msgmenu"]["list"]] == ["确认", "暂不"]
+
+    def test_a_wecom_failure_keeps_the_message_with_the_error(self, fake_wecom: FakeWeCom, action_env: str) -> None:
+        notify("zhangmin", "先取一次令牌")  # the fake checks faults before tokens: start with a valid token
+        fake_wecom.inject("message/send", 60020)
+        note_id = notify("zhangmin", "测试消息")
+        with session_scope(action_env) as session:
+            note = session.get(Notification, note_id)
+            assert note is not None and note.sent_at is None and "60020" in (note.error or "")
+
+    def test_empty_recipient_is_refused_without_raising(self, action_env: str) -> None:
+        assert notify("", "内容") is None
