@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from web.routers import chat, dashboard, health, pages, session
+from web.routers import chat, dashboard, handoffs, health, pages, portfolios, proposals, session
 from web.settings import get_settings
 from web.templating import STATIC
 
@@ -27,7 +27,10 @@ def create_app() -> FastAPI:
     app.include_router(session.router)
     app.include_router(chat.router)
     app.include_router(dashboard.router)
+    app.include_router(handoffs.router)
+    app.include_router(portfolios.router)
     app.include_router(pages.router)
+    app.include_router(proposals.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
