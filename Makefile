@@ -8,12 +8,13 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench clean
+.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
 	@echo "make test   set up, then run every test"
 	@echo "make bench  run the benchmarks and print their tables"
+	@echo "make nlu-eval  held-out intent evaluation (macro-F1, confusions) against a DIET baseline"
 	@echo "make lint   ruff over the code"
 
 setup: setup-rasa setup-main setup-system
@@ -26,7 +27,7 @@ setup-test-system:
 
 setup-rasa:
 	@test -n "$(PY310)" || exit 1
-	@scripts/setup_venv.sh .venv-rasa "$(PY310)" requirements/rasa.lock
+	@scripts/setup_venv.sh .venv-rasa "$(PY310)" requirements/rasa.lock requirements/rasa-nodeps.txt
 
 setup-main:
 	@test -n "$(PY311)" || exit 1
@@ -48,11 +49,14 @@ lint: setup-main
 	.venv/bin/ruff check .
 
 test-rasa: setup model
-	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
-	.venv-rasa/bin/python -m pytest tests/rasa_env -q -p no:cacheprovider
+	$(RASA) data validate --data bot/data --domain domain --config config.yml --fail-on-warnings
+	.venv-rasa/bin/python -m pytest tests/rasa_env --doctest-modules bot/nlu bot/names.py -q -p no:cacheprovider
 
-test: setup setup-test-system model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge wecom -p no:cacheprovider
+test: setup setup-test-system knowledge model lint test-rasa
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge wecom actions -p no:cacheprovider
+
+nlu-eval: setup-rasa
+	@scripts/nlu_eval.sh
 
 bench: setup bank knowledge
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done

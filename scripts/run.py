@@ -34,9 +34,11 @@ def main() -> int:
             LOG_DIR.parent / "endpoints.run.yml", f"http://127.0.0.1:{actions_port}", ROOT / "var" / "tracker.db"
         )
     credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
-    web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    # Links in chat replies (proposals, charts, pushes) point at the web app users can open.
+    public = {"PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or f"http://localhost:{web_port}"}
+    web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}", **public}
     services: list[Service] = [
-        action_server(actions_port, log_path=LOG_DIR / "actions.log"),
+        action_server(actions_port, env=public, log_path=LOG_DIR / "actions.log"),
         rasa_server(rasa_port, endpoints, credentials, log_path=LOG_DIR / "rasa.log"),
         web_app(web_port, env=web_env, log_path=LOG_DIR / "web.log", host=os.environ.get("WEB_HOST", "127.0.0.1")),
     ]
