@@ -62,6 +62,11 @@ class ActionAnswerQuestion(Action):
     """Answer with knowledge.answer for the sender's audience, with sources, a risk notice, or an honest
     not-found that offers the advisor. Also used as a digression inside any form (the form resumes after)."""
 
+    #: Responses when there is nothing to answer: (too short, not found for staff, not found for others).
+    unanswered = ("utter_knowledge_ask", "utter_knowledge_not_found_staff", "utter_knowledge_not_found")
+    #: Whether a question with no answer still counts as a use of the question feature.
+    record_unanswered = True
+
     def name(self) -> str:
         return "action_answer_question"
 
@@ -70,7 +75,7 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         question = latest_text(tracker)
         if len(question) < 2:
-            dispatcher.utter_message(response="utter_knowledge_ask")
+            dispatcher.utter_message(response=self.unanswered[0])
             return []
         role = tracker.get_slot("role")
         try:
@@ -79,12 +84,13 @@ class ActionAnswerQuestion(Action):
             log.error("knowledge answer failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
-        # Staff questions are kept (for learning suggestions); clients' questions never are.
-        record_usage(tracker, "knowledge_qa", found=reply.found,
-                     question=question[:200] if role in STAFF_ROLES else None)
+        # Staff questions are kept (for learning suggestions); clients' questions never are. A message that was
+        # not understood and not answered is not a use of the question feature.
+        if reply.found or self.record_unanswered:
+            record_usage(tracker, "knowledge_qa", found=reply.found,
+                         question=question[:200] if role in STAFF_ROLES else None)
         if not reply.found:
-            staff = role in STAFF_ROLES
-            dispatcher.utter_message(response="utter_knowledge_not_found_staff" if staff else "utter_knowledge_not_found")
+            dispatcher.utter_message(response=self.unanswered[1] if role in STAFF_ROLES else self.unanswered[2])
             return []
         lines = [reply.text]
         if source := sources_line(reply):
@@ -93,3 +99,14 @@ class ActionAnswerQuestion(Action):
         if needs_risk_notice(question, reply):
             dispatcher.utter_message(response="utter_risk_notice")
         return []
+
+
+class ActionFallbackAnswer(ActionAnswerQuestion):
+    """A message the bot did not understand (nlu_fallback) may still be a question the knowledge base answers:
+    answer it if so, otherwise ask to rephrase (utter_default), so an odd wording is not a dead end."""
+
+    unanswered = ("utter_default", "utter_default", "utter_default")
+    record_unanswered = False
+
+    def name(self) -> str:
+        return "action_fallback_answer"

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 from rasa_sdk.events import ActiveLoop, SlotSet
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actions.forms_control import ActionCancelForm
 from actions.handoff import ActionHumanHandoff
 from actions.notify import notify
-from actions.questions import ActionAnswerQuestion
+from actions.questions import ActionAnswerQuestion, ActionFallbackAnswer
 from bank.db import session_scope
 from bank.directory import Identity
-from bank.models import Client, Notification, Staff
+from bank.models import Client, Notification, Staff, UsageEvent
 from bank.notifications import messages_for
 from tests.actions.kit import make_tracker, run_action
 from tests.wecom_peer.fake_api import FakeWeCom
@@ -62,6 +62,22 @@ class TestAnswerQuestion:
         tracker = make_tracker("zhangmin", "火星上的房价明年会涨吗", "ask_knowledge", slots={"role": "advisor"})
         messages, _ = run_action(ActionAnswerQuestion(), tracker)
         assert [m.get("response") for m in messages] == ["utter_knowledge_not_found_staff"]
+
+
+class TestFallbackAnswer:
+    def test_a_question_the_classifier_missed_is_still_answered(self, action_env: str) -> None:
+        tracker = make_tracker("c1", "个人养老金账户每年最多能存多少钱", "nlu_fallback", slots={"role": "client"})
+        messages, _ = run_action(ActionFallbackAnswer(), tracker)
+        assert "来源：《" in messages[0]["text"] and messages[-1].get("response") == "utter_risk_notice"
+
+    def test_anything_else_is_asked_to_rephrase_and_not_counted_as_a_question(self, action_env: str) -> None:
+        tracker = make_tracker("c1", "火星上的房价明年会涨吗", "nlu_fallback", slots={"role": "client"})
+        with session_scope(action_env) as session:
+            before = session.scalar(select(func.count()).select_from(UsageEvent))
+        messages, _ = run_action(ActionFallbackAnswer(), tracker)
+        assert [m.get("response") for m in messages] == ["utter_default"]
+        with session_scope(action_env) as session:
+            assert session.scalar(select(func.count()).select_from(UsageEvent)) == before
 
 
 class TestHandoff:
