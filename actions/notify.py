@@ -6,6 +6,7 @@ from the account named by WECOM_KF_OPEN_KFID. Without WeCom settings the message
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bank.db import session_scope
-from bank.notifications import add_notification, mark_sent
+from bank.notifications import add_notification, mark_sent, told_since
 from wecom import messages
 from wecom.api import WeComAPI, WeComAPIError
 from wecom.masking import mask_id
@@ -92,13 +93,17 @@ def send_now(recipient: str, body: dict[str, Any]) -> str | None:
     return None
 
 
-def notify(recipient: str, text: str, *, card: dict[str, Any] | None = None, kind: str = "info") -> int | None:
+def notify(recipient: str, text: str, *, card: dict[str, Any] | None = None, kind: str = "info",
+           once_per: dt.timedelta | None = None) -> int | None:
     """Store a message for `recipient` and send it through WeCom when configured; returns the outbox id.
 
+    With `once_per`, a message identical to one sent within that time is not sent again (returns None).
     Never raises: a database or WeCom failure is logged, and the caller's conversation goes on.
     """
     try:
         with session_scope() as session:
+            if once_per is not None and told_since(session, recipient, kind, text, dt.datetime.now() - once_per):
+                return None
             note_id = add_notification(session, recipient, text, kind=kind, card=card).id
     except (SQLAlchemyError, ValueError) as error:
         log.error("notification for %s not stored: %s", mask_id(recipient), type(error).__name__)

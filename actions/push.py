@@ -27,11 +27,13 @@ from bank.directory import Identity
 from bank.proposals import public_url
 from bank.prospects import UnknownProduct
 from bank.pushes import (
+    REFUSAL_NOTICE_EVERY,
     ConfirmResult,
     PushNotFound,
     PushPreview,
     PushView,
     Skipped,
+    advisor_notice,
     confirm_push,
     decline_push,
     find_portfolio,
@@ -321,6 +323,14 @@ def _decide(dispatcher: CollectingDispatcher, tracker: Tracker,
     return None
 
 
+def tell_advisor(result: ConfirmResult) -> None:
+    """Tell the advisor what the client decided (once; a refusal at most once a day). Also used by web/."""
+    if notice := advisor_notice(result):
+        kind, text = notice
+        notify(result.advisor_userid, text, kind=kind,
+               once_per=REFUSAL_NOTICE_EVERY if result.status == "refused" else None)
+
+
 def _offer_pending(dispatcher: CollectingDispatcher, views: list[PushView]) -> None:
     """List pending pushes, each with its 确认 / 暂不 buttons."""
     if not views:
@@ -348,17 +358,12 @@ class ActionConfirmPush(Action):
         if result is None:
             return []
         record_usage(tracker, FEATURE, step="confirm", status=result.status, created=result.created)
+        tell_advisor(result)
         if result.status == "confirmed":
             response = "utter_push_confirmed" if result.created else "utter_push_already_confirmed"
             dispatcher.utter_message(response=response, portfolio=result.portfolio_name, orders=order_lines(result))
-            if result.created:
-                notify(result.advisor_userid,
-                       f"客户{result.client_name}确认了{result.portfolio_name}，已生成{len(result.orders)}笔订单，"
-                       f"合计{fmt_yuan(result.amount)}。", kind="push_confirmed")
         elif result.status == "refused":
             dispatcher.utter_message(response="utter_push_refused", reason=result.reason)
-            notify(result.advisor_userid, f"客户{result.client_name}想确认{result.portfolio_name}，但{result.reason}，"
-                                          "请联系客户处理。", kind="push_refused")
         elif result.status == "declined":
             dispatcher.utter_message(response="utter_push_was_declined", portfolio=result.portfolio_name)
         else:
@@ -379,11 +384,9 @@ class ActionDeclinePush(Action):
         if result is None:
             return []
         record_usage(tracker, FEATURE, step="decline", status=result.status)
+        tell_advisor(result)
         if result.status == "declined":
             dispatcher.utter_message(response="utter_push_declined", portfolio=result.portfolio_name)
-            if result.created:
-                notify(result.advisor_userid, f"客户{result.client_name}暂不购买{result.portfolio_name}。",
-                       kind="push_declined")
         elif result.status == "confirmed":
             dispatcher.utter_message(response="utter_push_already_confirmed", portfolio=result.portfolio_name,
                                      orders=order_lines(result))

@@ -37,6 +37,13 @@ def add_notification(session: Session, recipient: str, text: str, *, kind: str =
     return note
 
 
+def told_since(session: Session, recipient: str, kind: str, text: str, since: dt.datetime) -> bool:
+    """Whether `recipient` was already given this exact message (same kind and text) at or after `since`."""
+    return session.scalar(select(Notification.id).where(
+        Notification.recipient == recipient[:64], Notification.kind == kind[:32],
+        Notification.text == text[:MAX_TEXT], Notification.created_at >= since).limit(1)) is not None
+
+
 def mark_sent(session: Session, notification_id: int, *, error: str | None = None,
               now: dt.datetime | None = None) -> None:
     """Record a delivery (or, with `error`, a failed attempt) for one message."""

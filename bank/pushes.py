@@ -134,6 +134,32 @@ class ConfirmResult:
     reason: str = ""
 
 
+def advisor_notice(result: ConfirmResult) -> tuple[str, str] | None:
+    """What the advisor is told about a client's decision, as (kind, text); None when there is nothing new
+    (a repeated press of a decided push).
+
+    >>> r = ConfirmResult("declined", 1, "t", "稳健组合", 7, "王芳", "zhangmin", Decimal("0"), created=True)
+    >>> advisor_notice(r)
+    ('push_declined', '客户王芳暂不购买稳健组合。')
+    >>> advisor_notice(ConfirmResult("confirmed", 1, "t", "稳健组合", 7, "王芳", "zhangmin", Decimal("0"))) is None
+    True
+    """
+    if result.status == "refused":
+        return "push_refused", f"客户{result.client_name}想确认{result.portfolio_name}，但{result.reason}，请联系客户处理。"
+    if not result.created:
+        return None
+    if result.status == "confirmed":
+        return "push_confirmed", (f"客户{result.client_name}确认了{result.portfolio_name}，已生成{len(result.orders)}笔订单，"
+                                  f"合计{fmt_yuan(float(result.amount))}。")
+    if result.status == "declined":
+        return "push_declined", f"客户{result.client_name}暂不购买{result.portfolio_name}。"
+    return None
+
+
+#: A refusal (not suitable now, below a minimum) is told to the advisor once a day, however often it is pressed.
+REFUSAL_NOTICE_EVERY = dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class PushView:
     """A push as its client sees it (web page and chat list); the client's name is masked."""

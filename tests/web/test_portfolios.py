@@ -185,5 +185,9 @@ class TestPushPage:
             client = session.get(Client, cast.suitable[1])
             assert client is not None
             client.risk_level = "C1"
-        answer = http.post(f"/pushes/{task}/confirm")
-        assert answer.status_code == 409 and "风险等级C1低于" in answer.text and orders_of(bank_url, task) == 0
+        answers = [http.post(f"/pushes/{task}/confirm") for _ in range(3)]
+        assert [a.status_code for a in answers] == [409] * 3 and orders_of(bank_url, task) == 0
+        assert "风险等级C1低于" in answers[0].text and "已通知您的理财经理" in answers[0].text
+        with session_scope(bank_url) as session:  # the advisor hears of it once, not at every press
+            told = [n for n in messages_for(session, "zhangmin", kind="push_refused") if "C1低于" in n.text]
+            assert len(told) == 1

@@ -158,32 +158,19 @@ def _decide(task_id: str, request: Request, user: WebUser | None, session: Sessi
     now = dt.datetime.now()
     result = (confirm_push if confirm else decline_push)(session, task_id, details.client_id, now)
     session.commit()  # the orders are stored before anyone is told about them
-    if result.created:
-        _tell_advisor(result, confirm)
+    _tell_advisor(result)
     if result.status == "refused":
         page = _push_context(view_push(session, task_id, now), user,
                              note=f"暂时无法下单：{result.reason}。已通知您的理财经理。")
-        _tell_advisor(result, confirm)
         return templates.TemplateResponse(request, "push.html", page, status_code=status.HTTP_409_CONFLICT,
                                           headers=PRIVATE)
     return RedirectResponse(f"/pushes/{task_id}", status_code=status.HTTP_303_SEE_OTHER)
 
 
-def _tell_advisor(result: ConfirmResult, confirm: bool) -> None:
-    from actions.notify import (
-        notify,  # the one outbox + WeCom sender; imported late (it loads the actions package)
-    )
+def _tell_advisor(result: ConfirmResult) -> None:
+    from actions.push import tell_advisor  # the one outbox + WeCom sender; imported late (it loads actions/)
 
-    if result.status == "refused":
-        text = f"客户{result.client_name}想确认{result.portfolio_name}，但{result.reason}，请联系客户处理。"
-        kind = "push_refused"
-    elif confirm:
-        text = (f"客户{result.client_name}确认了{result.portfolio_name}，已生成{len(result.orders)}笔订单，"
-                f"合计{fmt_yuan(float(result.amount))}。")
-        kind = "push_confirmed"
-    else:
-        text, kind = f"客户{result.client_name}暂不购买{result.portfolio_name}。", "push_declined"
-    notify(result.advisor_userid, text, kind=kind)
+    tell_advisor(result)
 
 
 @router.post("/pushes/{task_id}/confirm", summary="确认: create the orders (exactly once)",
