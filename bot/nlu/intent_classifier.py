@@ -20,7 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -45,6 +45,26 @@ def embed(texts: list[str]) -> np.ndarray:
     return vectors / np.where(norms == 0, 1, norms)
 
 
+PERSON_TOKEN = "某人"
+
+
+def mask_people(text: str, entities: list[dict[str, Any]] | None) -> str:
+    """Replace each person entity with one placeholder, so that "给孙丽做份养老规划" and "给陈明做个体检" share
+    the words around the name (the name itself says nothing about the intent).
+
+    >>> mask_people("给孙丽做份养老规划", [{"entity": "person", "start": 1, "end": 3, "value": "孙丽"}])
+    '给某人做份养老规划'
+    >>> mask_people("养老规划", None)
+    '养老规划'
+    """
+    spans = sorted((e for e in entities or [] if e.get("entity") == "person"), key=lambda e: -int(e["start"]))
+    for entity in spans:
+        start, end = int(entity["start"]), int(entity["end"])
+        if 0 <= start < end <= len(text):
+            text = text[:start] + PERSON_TOKEN + text[end:]
+    return text
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax.
 
@@ -57,11 +77,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CharE5IntentClassifier(GraphComponent, IntentClassifier):
-    """Logistic regression over [char 1–3-gram TF-IDF, e5 embedding × weight]."""
+    """Logistic regression over [char 1–3-gram TF-IDF, e5 embedding × weight] of the text with client names
+    masked (the entity extractor runs first in config.yml; training uses the annotations)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_ngram": 1, "max_ngram": 3, "e5_weight": 3.0, "C": 30.0, "ranking_length": 10}
+        return {"min_ngram": 1, "max_ngram": 3, "e5_weight": 4.0, "C": 100.0, "ranking_length": 10}
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -105,7 +126,7 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
         if len(labels) < 2:
             logger.warning("CharE5IntentClassifier needs at least two intents; not trained")
             return self._resource
-        texts = [str(e.get(TEXT)) for e in examples]
+        texts = [mask_people(str(e.get(TEXT)), e.get(ENTITIES)) for e in examples]
         self._vectorizer = self._make_vectorizer().fit(texts)
         model = LogisticRegression(C=float(self.config["C"]), max_iter=5000)
         model.fit(self._features(texts), [str(e.get(INTENT)) for e in examples])
@@ -151,7 +172,7 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self._state is None:
             return messages
-        texts = [str(m.get(TEXT) or "") for m in messages]
+        texts = [mask_people(str(m.get(TEXT) or ""), m.get(ENTITIES)) for m in messages]
         if not texts:
             return messages
         probabilities = self.probabilities(texts)
