@@ -50,6 +50,9 @@ lint: setup-main
 
 test-rasa: setup model
 	$(RASA) data validate --data bot/data --domain domain --config config.yml --fail-on-warnings
+	$(RASA) test core --e2e --stories bot/tests --model models/current.tar.gz --fail-on-prediction-errors \
+	  --out var/rasa-test-stories >var/rasa-test-stories.log 2>&1 || { tail -40 var/rasa-test-stories.log; exit 1; }
+	@echo "==> test stories passed (bot/tests: intents, entities and every predicted action)"
 	.venv-rasa/bin/python -m pytest tests/rasa_env --doctest-modules bot/nlu bot/names.py -q -p no:cacheprovider
 
 test: setup setup-test-system knowledge model lint test-rasa
