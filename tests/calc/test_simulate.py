@@ -14,8 +14,10 @@ from calc.simulate import monte_carlo, portfolio_moments
 
 class TestMonteCarlo:
     @settings(max_examples=25, deadline=None)
+    # numpy_financial.fv divides by the rate: for |rate| below about 1e-6 (but not 0) its own rounding error
+    # exceeds the tolerance (hypothesis found mean=1e-9: fv 288.0 against the exact 288.00000114).
     @given(initial=st.floats(0, 1e6), pmt=st.floats(0, 1e4), years=st.integers(1, 40),
-           mean=st.floats(-0.05, 0.12))
+           mean=st.floats(-0.05, 0.12).filter(lambda m: m == 0 or abs(m) > 1e-6))
     def test_zero_vol_equals_fv(self, initial, pmt, years, mean):
         r = monte_carlo(initial, pmt, years, mean, 0.0, n_paths=4, dtype=np.float64)
         rate = (1 + mean) ** (1 / 12) - 1
