@@ -337,6 +337,8 @@ INPUT_SLOTS: dict[str, dict[str, str]] = {
     "plan_simulation": {"initial": "plan_initial", "monthly_contribution": "plan_monthly_saving",
                         "years": "plan_years", "mix": "plan_risk_mix", "goal": "plan_goal_amount"},
 }
+LAST_PLAN_SLOT = "plan_last"
+"""The last plan's kind and inputs, so that "收益改成5%" after the result re-runs it with that change."""
 KEPT_SLOTS = ("plan_age", "plan_monthly_income", "plan_annual_return", "plan_inflation", "plan_replacement_ratio")
 """Slots kept after a plan (the next plan need not ask again); the others are cleared."""
 
@@ -344,6 +346,51 @@ KEPT_SLOTS = ("plan_age", "plan_monthly_income", "plan_annual_return", "plan_inf
 def plan_inputs(kind: str, tracker: Tracker) -> dict[str, Any]:
     """The calc inputs of a plan from the tracker's slots (None for an assumption left at its default)."""
     return {key: tracker.get_slot(slot) for key, slot in INPUT_SLOTS[kind].items()}
+
+
+def _identity(tracker: Tracker) -> Identity | None:
+    try:
+        return identify(tracker.sender_id)
+    except DirectoryUnavailable:
+        return None
+
+
+def _save(kind: str, payload: dict[str, Any], identity: Identity | None) -> str | None:
+    """The new proposal's share token, or None when the database is unavailable."""
+    client_id = identity.client_id if identity is not None and identity.role == "client" else None
+    try:
+        with session_scope() as session:
+            proposal = create_proposal(session, kind=kind, payload=payload, client_id=client_id)
+            return proposal.share_token
+    except SQLAlchemyError as error:
+        log.error("proposal not saved: %s", type(error).__name__)
+        return None
+
+
+def answer_plan(kind: str, inputs: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+                ) -> list[EventType]:
+    """Compute the plan, save it as a proposal and answer with a few lines, the chart, the link and the risk
+    notice; the inputs are remembered for a later "收益改成5%"."""
+    try:
+        result = compute_plan(kind, inputs)
+    except CalcInputError as error:
+        dispatcher.utter_message(response="utter_plan_failed", reason=error.reason_zh, title=TITLES[kind])
+        return []
+    identity = _identity(tracker)
+    subject = (mask_name(identity.name) or "访客") if identity is not None else "访客"
+    payload = plan_payload(kind, inputs, result, subject=subject)
+    dispatcher.utter_message(text="\n".join(payload["summary"]))
+    token = _save(kind, payload, identity)
+    if token is None:
+        dispatcher.utter_message(response="utter_plan_not_saved")
+    else:
+        dispatcher.utter_message(image=public_url(chart_path(token, payload["charts"][0]["name"])))
+        dispatcher.utter_message(json_message={
+            "type": "card", "title": f"{payload['title']}建议书", "description": payload["summary"][0],
+            "url": public_url(proposal_path(token)), "button_text": "查看建议书"})
+    dispatcher.utter_message(text=f"风险提示：{payload['risk_notice']}")
+    record_usage(tracker, kind, proposal=token)
+    return [SlotSet(LAST_PLAN_SLOT, {"kind": kind, "inputs": inputs})]
 
 
 class PlanResult(Action, ABC):
@@ -360,46 +407,8 @@ class PlanResult(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        inputs = plan_inputs(self.kind, tracker)
         clear = [SlotSet(slot, None) for slot in set(INPUT_SLOTS[self.kind].values()) - set(KEPT_SLOTS)]
-        try:
-            result = compute_plan(self.kind, inputs)
-        except CalcInputError as error:
-            dispatcher.utter_message(response="utter_plan_failed", reason=error.reason_zh, title=TITLES[self.kind])
-            return clear
-        identity = self._identity(tracker)
-        subject = (mask_name(identity.name) or "访客") if identity is not None else "访客"
-        payload = plan_payload(self.kind, inputs, result, subject=subject)
-        dispatcher.utter_message(text="\n".join(payload["summary"]))
-        token = self._save(payload, identity)
-        if token is None:
-            dispatcher.utter_message(response="utter_plan_not_saved")
-        else:
-            dispatcher.utter_message(image=public_url(chart_path(token, payload["charts"][0]["name"])))
-            dispatcher.utter_message(json_message={
-                "type": "card", "title": f"{payload['title']}建议书", "description": payload["summary"][0],
-                "url": public_url(proposal_path(token)), "button_text": "查看建议书"})
-        dispatcher.utter_message(text=f"风险提示：{payload['risk_notice']}")
-        record_usage(tracker, self.kind, proposal=token)
-        return clear
-
-    @staticmethod
-    def _identity(tracker: Tracker) -> Identity | None:
-        try:
-            return identify(tracker.sender_id)
-        except DirectoryUnavailable:
-            return None
-
-    def _save(self, payload: dict[str, Any], identity: Identity | None) -> str | None:
-        """The new proposal's share token, or None when the database is unavailable."""
-        client_id = identity.client_id if identity is not None and identity.role == "client" else None
-        try:
-            with session_scope() as session:
-                proposal = create_proposal(session, kind=self.kind, payload=payload, client_id=client_id)
-                return proposal.share_token
-        except SQLAlchemyError as error:
-            log.error("proposal not saved: %s", type(error).__name__)
-            return None
+        return clear + answer_plan(self.kind, plan_inputs(self.kind, tracker), dispatcher, tracker)
 
 
 class ActionPlanInvestment(PlanResult):
@@ -416,3 +425,76 @@ class ActionPlanRetirement(PlanResult):
 
 class ActionPlanSimulation(PlanResult):
     kind = "plan_simulation"
+
+
+VALIDATORS: dict[str, type[PlanFormValidation]] = {
+    "plan_investment": ValidatePlanInvestmentForm, "plan_pension": ValidatePlanPensionForm,
+    "plan_retirement": ValidatePlanRetirementForm, "plan_simulation": ValidatePlanSimulationForm}
+
+
+def plan_changes(kind: str, text: str) -> tuple[dict[str, Any], list[SlotSpec]]:
+    """The inputs of a `kind` plan that `text` changes ("收益改成5%", "目标改成50万", "换成进取型"), and the
+    specs of those it names with a value out of range.
+
+    >>> plan_changes("plan_investment", "收益改成6%再算一次")[0]
+    {'annual_return': 0.06}
+    >>> plan_changes("plan_pension", "退休年龄改成65岁")[0]
+    {'retirement_age': 65}
+    >>> changed, bad = plan_changes("plan_investment", "收益改成50%")
+    >>> changed, [spec.label for spec in bad]
+    ({}, ['预期年化收益'])
+    """
+    validator = VALIDATORS[kind]()
+    slot_to_input = {slot: key for key, slot in INPUT_SLOTS[kind].items()}
+    found: dict[str, Any] = dict(validator._assumption_changes(text))
+    if not found:
+        keywords = {slot: spec.keywords for slot in slot_to_input if (spec := validator.spec(slot))}
+        named = named_field(text, keywords)
+        spec = validator.spec(named) if named else None
+        if named and spec is not None:
+            value = read_value(spec, without_keywords(text, spec.keywords))
+            if value is None:
+                value = read_value(spec, text)
+            if value is not None:
+                found[named] = value
+    changed: dict[str, Any] = {}
+    bad: list[SlotSpec] = []
+    for slot, value in found.items():
+        spec = validator.spec(slot)
+        if spec is None or slot not in slot_to_input:
+            continue
+        if in_range(spec, value):
+            changed[slot_to_input[slot]] = value
+        else:
+            bad.append(spec)
+    return changed, bad
+
+
+class ActionPlanRecalculate(Action):
+    """After a plan's result, "收益改成5%" / "目标改成50万" / "换成进取型" re-runs that plan with the change
+    (a new proposal); a message that changes nothing gets a hint on what can be changed."""
+
+    def name(self) -> str:
+        return "action_plan_recalculate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        last = tracker.get_slot(LAST_PLAN_SLOT)
+        if not isinstance(last, dict) or last.get("kind") not in VALIDATORS:
+            dispatcher.utter_message(response="utter_plan_recalc_nothing")
+            return []
+        kind = str(last["kind"])
+        changed, bad = plan_changes(kind, latest_text(tracker))
+        if bad:
+            dispatcher.utter_message(response=bad[0].invalid)
+            return []
+        if not changed:
+            dispatcher.utter_message(response="utter_plan_recalc_hint", title=TITLES[kind])
+            return []
+        validator = VALIDATORS[kind]()
+        for key, value in changed.items():
+            spec = validator.spec(INPUT_SLOTS[kind][key])
+            if spec is not None:
+                dispatcher.utter_message(response="utter_plan_updated", field=spec.label, value=display(spec, value))
+        return answer_plan(kind, {**dict(last.get("inputs") or {}), **changed}, dispatcher, tracker)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from actions.client.plans import (
     ActionPlanInvestment,
     ActionPlanPension,
+    ActionPlanRecalculate,
     ActionPlanRetirement,
     ActionPlanSimulation,
     ValidatePlanInvestmentForm,
@@ -256,3 +257,50 @@ class TestResult:
         messages, _ = run_result(ActionPlanInvestment(), INVESTMENT_SLOTS)
         assert "每月定投" in messages[0]["text"]
         assert responses(messages)[1] == "utter_plan_not_saved" and "风险提示" in messages[-1]["text"]
+
+
+class TestRecalculate:
+    """After a result, "收益改成6%" re-runs the same plan with that one change."""
+
+    def last_plan(self, bank_env: str) -> dict[str, Any]:
+        _, events = run_result(ActionPlanInvestment(), INVESTMENT_SLOTS)
+        last = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "plan_last"]
+        assert len(last) == 1 and last[0]["kind"] == "plan_investment"
+        return last[0]
+
+    def recalc(self, text: str, last: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return run_action(ActionPlanRecalculate(),
+                          make_tracker(VISITOR, text, "inform", slots={"role": "unknown", "plan_last": last}), DOMAIN)
+
+    def test_a_changed_return_gives_a_new_result_and_proposal(self, bank_env: str) -> None:
+        last = self.last_plan(bank_env)
+        messages, events = self.recalc("收益改成6%再算一次", last)
+        assert (messages[0]["response"], messages[0]["field"], messages[0]["value"]) == (
+            "utter_plan_updated", "预期年化收益", "6.00%")
+        old = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000})
+        new = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000,
+                                               "annual_return": 0.06})
+        assert new.required_monthly_saving < old.required_monthly_saving
+        assert fmt_yuan(new.required_monthly_saving) in messages[1]["text"]
+        token = messages[3]["custom"]["url"].rsplit("/", 1)[1]
+        with session_scope(bank_env) as session:
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == token)).one()
+            assert ["预期年化收益", "6.00%（您设定）"] in proposal.payload["assumptions"]
+        remembered = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "plan_last")
+        assert remembered["inputs"]["annual_return"] == 0.06 and remembered["inputs"]["goal_amount"] == 1e6
+
+    def test_a_named_input_can_change_too(self, bank_env: str) -> None:
+        messages, _ = self.recalc("目标改成50万", self.last_plan(bank_env))
+        assert messages[0]["value"] == "500,000.00元" and "500,000.00元" in messages[1]["text"]
+
+    def test_an_out_of_range_change_is_refused_with_what_fits(self, bank_env: str) -> None:
+        messages, events = self.recalc("收益改成50%", self.last_plan(bank_env))
+        assert responses(messages) == ["utter_plan_invalid_annual_return"] and events == []
+
+    def test_a_message_that_changes_nothing_gets_a_hint(self, bank_env: str) -> None:
+        messages, events = self.recalc("嗯嗯", self.last_plan(bank_env))
+        assert responses(messages) == ["utter_plan_recalc_hint"] and events == []
+
+    def test_no_plan_yet(self, bank_env: str) -> None:
+        messages, _ = self.recalc("收益改成6%", None)
+        assert responses(messages) == ["utter_plan_recalc_nothing"]

@@ -97,6 +97,22 @@ class TestInvestment:
         assert ["预期年化收益", "5.00%（您设定）"] in proposal.payload["assumptions"]
 
 
+    def test_an_assumption_changed_after_the_result_recalculates(self, chat: Chat, visitor: str, web: Service,
+                                                                  demo_db_url: str) -> None:
+        for text in ("投资规划", "目标100万", "10年", "十万", "每月5000"):
+            chat(visitor, text)
+        answer = chat(visitor, "如果收益只有3%呢")
+        assert texts(answer)[0] == said("utter_plan_updated", field="预期年化收益", value="3.00%")
+        plan = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000,
+                                                "annual_return": 0.03})
+        assert fmt_yuan(plan.required_monthly_saving) in texts(answer)[1]
+        proposal = assert_result(answer, "投资规划", "projection", web, demo_db_url, "plan_investment")
+        assert ["预期年化收益", "3.00%（您设定）"] in proposal.payload["assumptions"]
+        again = chat(visitor, "目标改成80万再算")  # and again, from the recalculated plan
+        assert texts(again)[0] == said("utter_plan_updated", field="目标金额", value="800,000.00元")
+        assert "800,000.00元" in texts(again)[1]
+
+
 class TestPension:
     def test_happy_path_as_a_visitor_with_a_question_in_the_middle(
         self, chat: Chat, visitor: str, web: Service, demo_db_url: str
