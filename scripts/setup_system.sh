@@ -3,7 +3,8 @@
 # usage: setup_system.sh [--test]   (--test adds Chromium for browser tests, PostgreSQL for the bank's tests and Redis for the WeCom stores)
 set -euo pipefail
 packages=()
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || packages+=(fonts-noto-cjk)
+# (grep without -q reads all of fc-list's output: with -q and pipefail, fc-list's SIGPIPE failed the test)
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || packages+=(fonts-noto-cjk)
 if [[ ${1:-} == --test ]]; then
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
