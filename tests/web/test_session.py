@@ -30,6 +30,12 @@ class TestSignIn:
                       "team_name": me["team_name"]}
         assert "wa_session" in client.cookies
 
+    def test_the_cookie_is_not_sent_by_other_sites_forms(self, client: httpx.Client) -> None:
+        """SameSite=Lax and HttpOnly: a cross-site form posting to /pushes/{task}/confirm arrives without it."""
+        answer = client.post("/api/session", json={"sender_id": "zhangmin"})
+        cookie = answer.headers["set-cookie"].lower()
+        assert "wa_session=" in cookie and "samesite=lax" in cookie and "httponly" in cookie
+
     def test_a_tampered_cookie_is_no_identity(self, client: httpx.Client) -> None:
         signed_in(client, "zhangmin")
         value = client.cookies["wa_session"]
