@@ -413,6 +413,10 @@ class ActionCheckupStart(Action):
         events.append(SlotSet("checkup_awaiting_risk", None))
         client_id = client_of(identity)
         if client_id is None or identity is None:
+            if identity is not None and identity.role in ("advisor", "manager"):
+                # Staff running it themselves: say how to do it for an existing client, then run it for a
+                # walk-in prospect (行外客户) as the form expects.
+                dispatcher.utter_message(response="utter_checkup_staff_hint")
             dispatcher.utter_message(response="utter_checkup_intro_guest")
             return [*events, SlotSet("checkup_confirmed", True)]
         try:

@@ -161,6 +161,13 @@ class TestCheckupStart:
         assert responses(messages) == ["utter_checkup_intro_guest"]
         assert slots_of(events)["checkup_confirmed"] is True and slots_of(events)["checkup_age"] is None
 
+    def test_staff_are_told_how_to_do_it_for_a_client_then_fill_it_for_a_walk_in(
+            self, people: dict[str, Identity], bank_env: str) -> None:
+        tracker = make_tracker(people["advisor"].wecom_id, "财富体检", "wealth_checkup")
+        messages, events = run_action(ActionCheckupStart(), tracker)
+        assert responses(messages) == ["utter_checkup_staff_hint", "utter_checkup_intro_guest"]
+        assert slots_of(events)["checkup_age"] is None
+
     def test_known_client_is_prefilled_from_the_bank(self, people: dict[str, Identity], bank_env: str) -> None:
         client = people["client"]
         messages, events = run_action(ActionCheckupStart(), make_tracker(client.wecom_id, "财富体检", "wealth_checkup"))
