@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from actions.client.checkup import (
     ASSET_WORDS,
@@ -26,10 +26,11 @@ from actions.client.risk import SLOTS, ActionRiskResult, ActionRiskStart, Valida
 from actions.client.wealth import ActionMyRewards, ActionWealthScore, ActionWealthStatement
 from bank.db import session_scope
 from bank.directory import Identity, demo_identities
-from bank.models import Client, Product, Proposal, Transaction, UsageEvent
+from bank.models import Client, Holding, Product, Proposal, Transaction, UsageEvent
 from bank.models import Identity as IdentityRow
 from calc.risk import QUESTIONNAIRE, is_suitable, score_answers
 from tests.actions.kit import make_tracker, run_action
+from tests.bank_files import copy_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain" / "client_checkup.yml").read_text(encoding="utf-8"))
@@ -346,13 +347,14 @@ def test_correcting_one_kind_of_asset_keeps_the_others() -> None:
     assert messages[0]["value"] == "存款200,000.00元，混合基金80,000.00元"
 
 
-def test_client_without_investments_is_told_there_is_no_statement(bank_env: str) -> None:
-    with session_scope(bank_env) as session:
-        invested = select(Transaction.client_id).join(Product, Transaction.product_id == Product.id).where(
-            Product.category.not_in(("annuity_insurance", "critical_illness_insurance", "life_insurance")))
-        wecom_id = session.scalars(select(IdentityRow.wecom_id).where(
-            IdentityRow.client_id.is_not(None), IdentityRow.client_id.not_in(invested))).first()
-    if wecom_id is None:
-        pytest.skip("every demo client with an identity has investments")
+def test_client_without_investments_is_told_there_is_no_statement(
+        demo_template_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = copy_bank(demo_template_url, tmp_path / "bank.db")  # a private bank: this test removes a client's records
+    with session_scope(url) as session:
+        client_id, wecom_id = session.execute(select(IdentityRow.client_id, IdentityRow.wecom_id).where(
+            IdentityRow.client_id.is_not(None)).order_by(IdentityRow.id).limit(1)).one()
+        session.execute(delete(Transaction).where(Transaction.client_id == client_id))
+        session.execute(delete(Holding).where(Holding.client_id == client_id))
+    monkeypatch.setenv("DATABASE_URL", url)
     messages, _ = run_action(ActionWealthStatement(), make_tracker(wecom_id, "我的账单"))
     assert responses(messages) == ["utter_statement_empty"]
