@@ -24,6 +24,7 @@ from actions.parsing import parse_amount
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
+from bank.models import STAFF_ROLES
 from bank.proposals import public_url
 from bank.prospects import UnknownProduct
 from bank.pushes import (
@@ -51,7 +52,6 @@ from calc.money import fmt_yuan
 
 log = logging.getLogger(__name__)
 FEATURE = "portfolio_push"
-STAFF = ("advisor", "manager")
 LIST_LIMIT = 8
 PUSH_SLOTS = ("push_portfolio_id", "push_client_ids", "push_amount")
 
@@ -160,7 +160,7 @@ class ActionPushPreview(Action):
         ok, who = sender(dispatcher, tracker)
         if not ok:
             return []
-        if who is None or who.role not in STAFF:
+        if who is None or who.role not in STAFF_ROLES:
             dispatcher.utter_message(response="utter_push_staff_only")
             return []
         text = latest_text(tracker)
@@ -228,7 +228,7 @@ class ActionPushSend(Action):
         ok, who = sender(dispatcher, tracker)
         if not ok:
             return []
-        if who is None or who.role not in STAFF:
+        if who is None or who.role not in STAFF_ROLES:
             dispatcher.utter_message(response="utter_push_staff_only")
             return reset
         try:

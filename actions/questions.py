@@ -11,10 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import latest_text
 from actions.usage import record_usage
+from bank.models import STAFF_ROLES
 from knowledge.api import Answer, answer
 
 log = logging.getLogger(__name__)
-STAFF_ROLES = ("advisor", "manager")
 # Words after which an answer needs a risk notice (products, markets, returns).
 MARKET_WORDS = ("基金", "理财", "股票", "债", "收益", "利率", "市场", "行情", "指数", "保险", "黄金", "外汇", "存款",
                 "产品", "净值", "回撤", "波动", "配置", "投资", "养老", "分红", "年化", "逆回购", "REITs", "汇率")

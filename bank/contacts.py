@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bank.access import AccessDenied, can_see_client, visible_client_ids
 from bank.directory import Identity
-from bank.models import CONTACT_KINDS, Client, Contact, Order, Product, Transaction
+from bank.models import CONTACT_KINDS, STAFF_ROLES, Client, Contact, Order, Product, Transaction
 
 FOLLOW_UP_DAYS = 30
 CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
@@ -87,7 +87,7 @@ def record_contact(session: Session, viewer: Identity | None, client_id: int, ki
     ValueError
         `kind` is not phone, visit or salon.
     """
-    if viewer is None or viewer.role not in ("advisor", "manager") or viewer.staff_id is None:
+    if viewer is None or viewer.role not in STAFF_ROLES or viewer.staff_id is None:
         raise NotStaff("only staff record contacts")
     if kind not in CONTACT_KINDS:
         raise ValueError(f"kind: must be one of {', '.join(CONTACT_KINDS)}, got {kind!r}")

@@ -94,9 +94,13 @@ class Team(Base):
         return f"Team(id={self.id}, name={self.name!r})"
 
 
+STAFF_ROLES = ("advisor", "manager")
+"""The roles a staff record can have (everyone else is a client or unknown)."""
+
+
 class Staff(Base):
     __tablename__ = "staff"
-    __table_args__ = (CheckConstraint(_in("role", ("advisor", "manager")), name="role"),)
+    __table_args__ = (CheckConstraint(_in("role", STAFF_ROLES), name="role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     wecom_userid: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(32))

@@ -25,7 +25,7 @@ from bank.clients import RISK_VALID_DAYS, find_clients, risk_expired
 from bank.directory import Identity
 from bank.masking import mask_name
 from bank.maturities import risk_rank
-from bank.models import Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Staff
+from bank.models import STAFF_ROLES, Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Staff
 from bank.prospects import UnknownProduct, portfolio_requirements
 from calc.money import fmt_yuan
 from calc.risk import is_suitable
@@ -331,7 +331,7 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
     A client outside the advisor's scope (or unknown) is skipped as "未找到" without naming them. A client with
     a pending push of the same portfolio is skipped too, so nobody gets the same card twice.
     """
-    if advisor.role not in ("advisor", "manager") or advisor.staff_id is None:
+    if advisor.role not in STAFF_ROLES or advisor.staff_id is None:
         raise PermissionError("only advisors and managers push portfolios")
     portfolio = find_portfolio(session, portfolio_id)
     highest, minimum = portfolio_requirements(portfolio)

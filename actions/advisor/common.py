@@ -23,10 +23,10 @@ from actions.identity import sender
 from bank.access import can_see_client
 from bank.clients import ClientMatch, find_clients
 from bank.directory import Identity
+from bank.models import STAFF_ROLES
 from bank.pushes import names_in_text
 from bot.names import COMPOUND_SURNAMES, SURNAMES
 
-STAFF = ("advisor", "manager")
 CLIENT_SLOT = "adv_client_id"
 MAX_CHOICES = 5
 MAX_LINES = 12
@@ -50,7 +50,7 @@ def staff_sender(dispatcher: CollectingDispatcher, tracker: Tracker) -> Identity
     if identity is None:
         dispatcher.utter_message(response="utter_adv_unknown_sender")
         return None
-    if identity.role not in STAFF:
+    if identity.role not in STAFF_ROLES:
         dispatcher.utter_message(response="utter_adv_staff_only")
         return None
     return identity

@@ -35,7 +35,7 @@ from bank.checkups import checkup_payload as build_payload
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.masking import mask_name
-from bank.models import CATEGORY_NAMES
+from bank.models import CATEGORY_NAMES, STAFF_ROLES
 from bank.proposals import chart_path, create_proposal, proposal_path, public_url
 from calc.checkup import run_checkup
 from calc.errors import CalcInputError
@@ -413,7 +413,7 @@ class ActionCheckupStart(Action):
         events.append(SlotSet("checkup_awaiting_risk", None))
         client_id = client_of(identity)
         if client_id is None or identity is None:
-            if identity is not None and identity.role in ("advisor", "manager"):
+            if identity is not None and identity.role in STAFF_ROLES:
                 # Staff running it themselves: say how to do it for an existing client, then run it for a
                 # walk-in prospect (行外客户) as the form expects.
                 dispatcher.utter_message(response="utter_checkup_staff_hint")

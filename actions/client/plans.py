@@ -126,6 +126,13 @@ def read_value(spec: SlotSpec, text: str) -> Any:
     return value
 
 
+def read_named(spec: SlotSpec, text: str) -> Any:
+    """The value of a field the message names ("不对，一开始投2万5"): read without the field's own words first
+    (so numerals inside a keyword are not the value), then from the whole text."""
+    value = read_value(spec, without_keywords(text, spec.keywords))
+    return read_value(spec, text) if value is None else value
+
+
 def without_keywords(text: str, keywords: tuple[str, ...]) -> str:
     """The text with a field's keywords blanked out, so numerals inside them (一开始) are not read as values.
 
@@ -196,7 +203,7 @@ class PlanFormValidation(FormValidationAction):
             return []
         text = latest_text(tracker)
         asked = requested_slot(tracker)
-        changed = self._assumption_changes(text)
+        changed = self.assumption_changes(text)
         for slot, value in changed.items():
             if in_range(ASSUMPTIONS[slot], value):
                 dispatcher.utter_message(response="utter_plan_updated", field=ASSUMPTIONS[slot].label,
@@ -212,9 +219,7 @@ class PlanFormValidation(FormValidationAction):
         spec = self.spec(target)
         if spec is None:
             return []
-        value = read_value(spec, without_keywords(text, spec.keywords)) if named else None
-        if value is None:
-            value = read_value(spec, text)
+        value = read_named(spec, text) if named else read_value(spec, text)
         if value is not None:
             events: list[EventType] = [SlotSet(target, value)]
             if target != asked and in_range(spec, value):
@@ -234,7 +239,7 @@ class PlanFormValidation(FormValidationAction):
         value = PARSERS["amount"](text)
         return [] if value is None else [SlotSet(asked, value)]
 
-    def _assumption_changes(self, text: str) -> dict[str, float]:
+    def assumption_changes(self, text: str) -> dict[str, float]:
         """"收益改成5%" / "通胀按3%" → the assumption slot and its value (only those this plan uses)."""
         field = named_field(text, {slot: ASSUMPTIONS[slot].keywords for slot in self.assumption_slots})
         if field is None:
@@ -446,15 +451,13 @@ def plan_changes(kind: str, text: str) -> tuple[dict[str, Any], list[SlotSpec]]:
     """
     validator = VALIDATORS[kind]()
     slot_to_input = {slot: key for key, slot in INPUT_SLOTS[kind].items()}
-    found: dict[str, Any] = dict(validator._assumption_changes(text))
+    found: dict[str, Any] = dict(validator.assumption_changes(text))
     if not found:
         keywords = {slot: spec.keywords for slot in slot_to_input if (spec := validator.spec(slot))}
         named = named_field(text, keywords)
         spec = validator.spec(named) if named else None
         if named and spec is not None:
-            value = read_value(spec, without_keywords(text, spec.keywords))
-            if value is None:
-                value = read_value(spec, text)
+            value = read_named(spec, text)
             if value is not None:
                 found[named] = value
     changed: dict[str, Any] = {}

@@ -18,7 +18,7 @@ from actions.forms import latest_text
 from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
-from bank.models import CATEGORY_NAMES
+from bank.models import CATEGORY_NAMES, STAFF_ROLES
 from bank.wealth import (
     DEFAULT_PERIOD,
     StatementView,
@@ -33,7 +33,6 @@ from calc.rewards import RewardsResult
 from calc.score import HealthScore
 
 log = logging.getLogger(__name__)
-STAFF_ROLES = ("advisor", "manager")
 MWR_MIN_DAYS = 90
 """Below this many days an annualised money-weighted return swings wildly, so it is not shown."""
 STATEMENT_NOTICE = "收益按本行记录的持仓和净值估算，仅供参考；过往业绩不预示未来表现。"

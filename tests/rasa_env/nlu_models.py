@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,15 @@ def train_nlu(work: Path, config: str, nlu: str, domain: str, name: str) -> Path
                     str(work / "config.yml"), "--domain", str(work / "domain.yml"), "--out", str(work),
                     "--fixed-model-name", name], cwd=work, env=env, check=True, capture_output=True)
     return work / f"{name}.tar.gz"
+
+
+def stored_files(model: Path) -> list[str]:
+    """The file names in a model archive; fails if any is a pickle (components store arrays, JSON or their
+    library's own format)."""
+    with tarfile.open(model) as archive:
+        names = archive.getnames()
+    assert not any(n.endswith((".pkl", ".pickle", ".joblib")) for n in names), names
+    return names
 
 
 def load_agent(model: Path) -> Any:
