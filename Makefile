@@ -15,7 +15,7 @@ help:
 	@echo "make test   set up, then run every test"
 	@echo "make bench  run the benchmarks and print their tables"
 	@echo "make nlu-eval  held-out intent evaluation (macro-F1, confusions) against a DIET baseline"
-	@echo "make lint   ruff over the code"
+	@echo "make lint   ruff over the code, and the layering contract (scripts/check_layers.py)"
 
 setup: setup-rasa setup-main setup-system
 
@@ -37,7 +37,7 @@ bank: setup-main
 	@$(VENV) -m scripts.ensure_demo --seed $(DEMO_SEED)
 
 knowledge: bank
-	@$(VENV) -m knowledge ensure
+	@$(VENV) -m services.product_sheets
 
 model: setup-rasa
 	@scripts/train_model.sh
@@ -47,16 +47,17 @@ run: setup bank knowledge model
 
 lint: setup-main
 	.venv/bin/ruff check .
+	$(VENV) -m scripts.check_layers
 
 test-rasa: setup model
-	$(RASA) data validate --data bot/data --domain domain --config config.yml --fail-on-warnings
+	$(RASA) data validate --data bot/data --domain domain.yml --config config.yml --fail-on-warnings
 	$(RASA) test core --e2e --stories bot/tests --model models/current.tar.gz --fail-on-prediction-errors \
 	  --out var/rasa-test-stories >var/rasa-test-stories.log 2>&1 || { tail -40 var/rasa-test-stories.log; exit 1; }
 	@echo "==> test stories passed (bot/tests: intents, entities and every predicted action)"
-	.venv-rasa/bin/python -m pytest tests/rasa_env --doctest-modules bot/nlu bot/names.py -q -p no:cacheprovider
+	.venv-rasa/bin/python -m pytest tests/rasa_env --doctest-modules bot/nlu lexicon -q -p no:cacheprovider
 
 test: setup setup-test-system knowledge model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank knowledge wecom actions -p no:cacheprovider
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank services lexicon knowledge wecom actions -p no:cacheprovider
 
 nlu-eval: setup-rasa
 	@scripts/nlu_eval.sh

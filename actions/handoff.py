@@ -12,11 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import latest_text
 from actions.identity import sender
-from actions.notify import notify
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.handoffs import KIND, prepare_handoff, summary_card
 from bank.proposals import public_url
+from services.notify import notify
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_TURNS = 12

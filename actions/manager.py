@@ -16,10 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
 from actions.identity import sender
-from actions.notify import notify
 from actions.push import name_list, replied_to
 from actions.usage import record_usage
-from bank.broadcasts import (
+from bank.db import session_scope
+from bank.directory import Identity
+from bank.proposals import public_url
+from calc.money import fmt_yuan
+from lexicon.periods import period_so_far
+from services.broadcasts import (
     KIND_NAMES,
     KIND_WORDS,
     NotAllowed,
@@ -33,12 +37,8 @@ from bank.broadcasts import (
     publish_note,
     team_members,
 )
-from bank.dashboard import NotAManager, team_dashboard
-from bank.db import session_scope
-from bank.directory import Identity
-from bank.periods import period_so_far
-from bank.proposals import public_url
-from calc.money import fmt_yuan
+from services.dashboard import NotAManager, team_dashboard
+from services.notify import notify
 from wecom.messages import split_text
 
 log = logging.getLogger(__name__)
@@ -226,7 +226,7 @@ def dashboard_lines(figures: dict[str, Any], label: str) -> list[str]:
 
 
 class ActionTeamDashboard(Action):
-    """The manager's team figures (bank.dashboard.team_dashboard) in short lines, with the dashboard link."""
+    """The manager's team figures (services.dashboard.team_dashboard) in short lines, with the dashboard link."""
 
     def name(self) -> str:
         return "action_team_dashboard"

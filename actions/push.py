@@ -19,22 +19,21 @@ from sqlalchemy.orm import Session
 
 from actions.forms import latest_text
 from actions.identity import sender
-from actions.notify import notify
-from actions.parsing import parse_amount
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import STAFF_ROLES
 from bank.proposals import public_url
-from bank.prospects import UnknownProduct
-from bank.pushes import (
-    REFUSAL_NOTICE_EVERY,
+from calc.money import fmt_yuan
+from lexicon.numbers import parse_amount
+from services.notify import notify
+from services.prospects import UnknownProduct
+from services.pushes import (
     ConfirmResult,
     PushNotFound,
     PushPreview,
     PushView,
     Skipped,
-    advisor_notice,
     confirm_push,
     decline_push,
     find_portfolio,
@@ -46,9 +45,9 @@ from bank.pushes import (
     push_path,
     push_portfolio,
     resolve_names,
+    tell_advisor,
     view_push,
 )
-from calc.money import fmt_yuan
 
 log = logging.getLogger(__name__)
 FEATURE = "portfolio_push"
@@ -321,14 +320,6 @@ def _decide(dispatcher: CollectingDispatcher, tracker: Tracker,
         log.error("push %s failed: %s", decide.__name__, type(error).__name__)
         dispatcher.utter_message(response="utter_service_unavailable")
     return None
-
-
-def tell_advisor(result: ConfirmResult) -> None:
-    """Tell the advisor what the client decided (once; a refusal at most once a day). Also used by web/."""
-    if notice := advisor_notice(result):
-        kind, text = notice
-        notify(result.advisor_userid, text, kind=kind,
-               once_per=REFUSAL_NOTICE_EVERY if result.status == "refused" else None)
 
 
 def _offer_pending(dispatcher: CollectingDispatcher, views: list[PushView]) -> None:

@@ -12,35 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import latest_text
 from actions.usage import record_usage
 from bank.models import STAFF_ROLES
-from knowledge.api import Answer, answer
+from services.questions import Answer, answer_question, needs_risk_notice
 
 log = logging.getLogger(__name__)
-# Words after which an answer needs a risk notice (products, markets, returns).
-MARKET_WORDS = ("基金", "理财", "股票", "债", "收益", "利率", "市场", "行情", "指数", "保险", "黄金", "外汇", "存款",
-                "产品", "净值", "回撤", "波动", "配置", "投资", "养老", "分红", "年化", "逆回购", "REITs", "汇率")
-
-
-def audience_for(role: str | None) -> str:
-    """The knowledge audience for a role: staff see advisor material, clients client-safe material.
-
-    >>> audience_for("manager"), audience_for("client"), audience_for(None)
-    ('advisor', 'client', 'all')
-    """
-    if role in STAFF_ROLES:
-        return "advisor"
-    return "client" if role == "client" else "all"
-
-
-def needs_risk_notice(question: str, reply: Answer) -> bool:
-    """Whether the question or the answer touches products or markets.
-
-    >>> needs_risk_notice("国债逆回购是什么", Answer(True, "一种短期借贷"))
-    True
-    >>> needs_risk_notice("你们几点上班", Answer(True, "工作日九点"))
-    False
-    """
-    text = question + reply.text + "".join(str(s.get("title", "")) for s in reply.sources)
-    return any(word in text for word in MARKET_WORDS)
 
 
 def sources_line(reply: Answer) -> str:
@@ -79,7 +53,7 @@ class ActionAnswerQuestion(Action):
             return []
         role = tracker.get_slot("role")
         try:
-            reply = answer(question, audience=audience_for(role))
+            reply = answer_question(question, role)
         except Exception as error:  # an index problem must not leave the user without an answer
             log.error("knowledge answer failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_service_unavailable")

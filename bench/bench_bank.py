@@ -21,10 +21,10 @@ from bank import db
 from bank.clients import client_profile, find_clients
 from bank.demo import build
 from bank.directory import demo_identities, who_is
-from bank.maturities import maturities
 from bank.models import Client, Holding, NavPoint
-from bank.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
 from bench.timing import timed
+from services.maturities import maturities
+from services.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
 
 
 def once(fn: Callable[[], object]) -> float:

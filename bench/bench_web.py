@@ -17,11 +17,11 @@ import httpx
 from sqlalchemy import text
 
 from bank import db
-from bank.dashboard import advisor_dashboard, team_dashboard
 from bank.demo import build
 from bank.directory import who_is
 from bench.timing import timed
 from scripts.services import free_port, web_app
+from services.dashboard import advisor_dashboard, team_dashboard
 
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 28)
 

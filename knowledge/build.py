@@ -1,7 +1,12 @@
-"""Build or update the index from the shipped corpus and the product sheets, only when something changed."""
+"""Build or update the index from the shipped corpus and the generated product sheets, only when something changed.
+
+The sheets are Markdown files that services/product_sheets.py writes from bank/'s catalogue into
+`config.sheets_dir()`: knowledge/ reads files and never the bank's records.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from knowledge import config
@@ -18,12 +23,16 @@ def corpus_documents(corpus_dir: Path = config.CORPUS_DIR) -> list[Document]:
     return [load_file(p) for p in iter_files([corpus_dir])]
 
 
-def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS_DIR, db_url: str | None = None,
-           rebuild: bool = False, model: str | None = None, progress: bool = False) -> dict:
-    """Bring the index in line with corpus + products; a no-op (no model load) when nothing changed."""
+def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS_DIR,
+           sheets_dir: str | Path | None = None, rebuild: bool = False, model: str | None = None,
+           progress: bool = False) -> dict:
+    """Bring the index in line with the corpus and the sheets directory; a no-op (no model load) when nothing
+    changed. A sheets directory that does not exist yet holds no sheets."""
     engine = get_engine(index_dir)
     docs = corpus_documents(corpus_dir)
-    products, products_hash = product_documents_safe(db_url)
+    sheets_path = Path(sheets_dir) if sheets_dir is not None else config.sheets_dir()
+    products = corpus_documents(sheets_path) if sheets_path.is_dir() else []
+    products_hash = sheets_hash(products)
     wanted = {d.doc_id: d for d in docs + products}
     if len(wanted) != len(docs) + len(products):
         raise ValueError("id: duplicate document ids in the corpus")
@@ -49,8 +58,6 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
     return {"action": "updated", **res}
 
 
-def product_documents_safe(db_url: str | None) -> tuple[list[Document], str]:
-    """Product sheets, or none when bank/ is absent."""
-    from knowledge.products import product_documents
-
-    return product_documents(db_url)
+def sheets_hash(sheets: list[Document]) -> str:
+    """One hash over the sheets' ids and content, kept in the index metadata."""
+    return hashlib.sha1("".join(sorted(doc_hash(d) + d.doc_id for d in sheets)).encode()).hexdigest()

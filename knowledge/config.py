@@ -23,3 +23,9 @@ def index_dir(path: str | os.PathLike[str] | None = None) -> Path:
 def model_name() -> str:
     """The embedding model: env `KNOWLEDGE_EMBED_MODEL` (a directory or package name), else the measured default."""
     return os.environ.get("KNOWLEDGE_EMBED_MODEL", "").strip() or DEFAULT_MODEL
+
+
+def sheets_dir() -> Path:
+    """Where the generated product sheets are read from: env `KNOWLEDGE_SHEETS_DIR`, else var/product-sheets."""
+    env = os.environ.get("KNOWLEDGE_SHEETS_DIR", "").strip()
+    return Path(env) if env else ROOT / "var" / "product-sheets"

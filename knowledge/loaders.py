@@ -55,7 +55,8 @@ def make_document(meta: dict, body: str, default_id: str, source: str = "") -> D
     return Document(
         doc_id=str(meta.get("id") or default_id), title=title, body=body.strip(),
         type=str(meta.get("type") or "training"), date=str(date or ""),
-        audience=str(meta.get("audience") or "all"), tags=tuple(str(t) for t in tags), source=source,
+        audience=str(meta.get("audience") or "all"), tags=tuple(str(t) for t in tags),
+        source=str(meta.get("source") or source),
     )
 
 

@@ -14,7 +14,7 @@ configs=(config.yml)
 for config in "${configs[@]}"; do
   name=$(basename "$config" .yml)
   echo "==> training $config on the training split"
-  rasa train nlu --nlu "$out/split/training_data.yml" --config "$config" --domain domain \
+  rasa train nlu --nlu "$out/split/training_data.yml" --config "$config" --domain domain.yml \
     --out "$out/models" --fixed-model-name "$name" >"$out/train-$name.log" 2>&1
   echo "==> testing $config on the held-out split"
   rasa test nlu --model "$out/models/$name.tar.gz" --nlu "$out/split/test_data.yml" \

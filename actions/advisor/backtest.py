@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.advisor.common import staff_sender
 from actions.forms import latest_text
 from actions.usage import record_usage
-from bank.backtests import PortfolioBacktest, backtest_path, portfolio_backtest, portfolio_path
 from bank.db import session_scope
 from bank.proposals import public_url
-from bank.prospects import UnknownProduct
-from bank.pushes import portfolio_named_in, portfolio_names
 from calc.money import fmt_pct
+from services.backtests import PortfolioBacktest, backtest_path, portfolio_backtest, portfolio_path
+from services.prospects import UnknownProduct
+from services.pushes import portfolio_named_in, portfolio_names
 
 log = logging.getLogger(__name__)
 

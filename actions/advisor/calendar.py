@@ -14,9 +14,9 @@ from actions.advisor.common import split_messages, staff_sender, today
 from actions.forms import latest_text
 from actions.usage import record_usage
 from bank.db import session_scope
-from bank.maturities import MaturityDay, MaturityItem, maturities
-from bank.periods import Period, PeriodParseError, parse_period
 from calc.money import fmt_yuan
+from lexicon.periods import Period, PeriodParseError, parse_period
+from services.maturities import MaturityDay, MaturityItem, maturities
 
 log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30

@@ -24,8 +24,8 @@ from bank.access import can_see_client
 from bank.clients import ClientMatch, find_clients
 from bank.directory import Identity
 from bank.models import STAFF_ROLES
-from bank.pushes import names_in_text
-from bot.names import COMPOUND_SURNAMES, SURNAMES
+from lexicon.names import COMPOUND_SURNAMES, SURNAMES
+from services.pushes import names_in_text
 
 CLIENT_SLOT = "adv_client_id"
 MAX_CHOICES = 5

@@ -1,4 +1,4 @@
-"""我的看板 in chat: the advisor's own figures (bank.dashboard.advisor_dashboard); a manager gets the team's."""
+"""我的看板 in chat: the advisor's own figures (services.dashboard.advisor_dashboard); a manager gets the team's."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from actions.advisor.common import staff_sender, today
 from actions.forms import latest_text
 from actions.usage import record_usage
 from bank.contacts import contact_outcomes
-from bank.dashboard import PeriodError, advisor_dashboard
 from bank.db import session_scope
-from bank.periods import period_so_far
 from calc.money import fmt_yuan
+from lexicon.periods import period_so_far
+from services.dashboard import PeriodError, advisor_dashboard
 
 log = logging.getLogger(__name__)
 TEAM_ACTION = "action_team_dashboard"

@@ -14,7 +14,7 @@ from actions.advisor.common import staff_sender, today
 from actions.forms import latest_text
 from actions.usage import record_usage
 from bank.db import session_scope
-from bank.learning import Material, learning_material, topic_in, weak_topic
+from services.learning import Material, learning_material, topic_in, weak_topic
 
 log = logging.getLogger(__name__)
 DEFAULT_TOPIC = "资产配置"

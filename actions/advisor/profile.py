@@ -13,14 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client, staff_sender, today
 from actions.usage import record_usage
-from bank.checkups import pot_line
 from bank.clients import ClientProfile, client_profile
 from bank.contacts import ContactOutcome, contact_outcomes
 from bank.db import session_scope
-from bank.talking_points import profile_checkup, talking_points
-from bank.wealth import client_health_score
 from calc.checkup import CheckupResult
 from calc.money import fmt_pct, fmt_yuan
+from services.checkups import pot_line
+from services.talking_points import profile_checkup, talking_points
+from services.wealth import client_health_score
 
 log = logging.getLogger(__name__)
 LAST_CONTACTS = 3

@@ -1,7 +1,7 @@
 """出建议书 in chat: a check-up (default) or a simulation plan for a named client, saved as a proposal with a link.
 
-The check-up reuses bank.checkups (the client's facts from bank/, products at or below their level only); the
-simulation plan reuses bank.plan_reports with what bank/ knows (assets, monthly surplus, years to 60).
+The check-up reuses services.checkups (the client's facts from bank/, products at or below their level only); the
+simulation plan reuses services.plan_reports with what bank/ knows (assets, monthly surplus, years to 60).
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client, staff_sender, today
 from actions.forms import latest_text
 from actions.usage import record_usage
-from bank.checkups import (
+from bank.db import session_scope
+from bank.directory import Identity
+from bank.masking import mask_name
+from bank.proposals import create_proposal, proposal_path, public_url
+from calc.checkup import run_checkup
+from calc.errors import CalcInputError
+from calc.score import raise_with
+from services.checkups import (
     checkup_input,
     checkup_payload,
     checkup_summary,
@@ -28,14 +35,7 @@ from bank.checkups import (
     level_for_checkup,
     suitable_products,
 )
-from bank.db import session_scope
-from bank.directory import Identity
-from bank.masking import mask_name
-from bank.plan_reports import compute_plan, plan_payload
-from bank.proposals import create_proposal, proposal_path, public_url
-from calc.checkup import run_checkup
-from calc.errors import CalcInputError
-from calc.score import raise_with
+from services.plan_reports import compute_plan, plan_payload
 
 log = logging.getLogger(__name__)
 SIMULATION_WORDS = re.compile(r"模拟|蒙特卡|规划|养老|退休|投资计划")

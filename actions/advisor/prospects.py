@@ -22,9 +22,14 @@ from actions.forms import latest_text
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.models import Product
-from bank.prospects import ProspectList, prospects_by_assets, prospects_for_portfolio, prospects_for_product
-from bank.pushes import portfolio_named_in, portfolio_names
-from bank.talking_points import prospects_by_allocation, prospects_by_rewards
+from services.prospects import (
+    ProspectList,
+    prospects_by_assets,
+    prospects_for_portfolio,
+    prospects_for_product,
+)
+from services.pushes import portfolio_named_in, portfolio_names
+from services.talking_points import prospects_by_allocation, prospects_by_rewards
 
 log = logging.getLogger(__name__)
 LIMIT = 8

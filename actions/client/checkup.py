@@ -22,16 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
 from actions.identity import sender
-from actions.parsing import parse_age, parse_amount, parse_int, yes_no
 from actions.usage import record_usage
-from bank.checkups import (
-    checkup_input,
-    checkup_summary,
-    client_facts,
-    level_for_checkup,
-    suitable_products,
-)
-from bank.checkups import checkup_payload as build_payload
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.masking import mask_name
@@ -41,6 +32,15 @@ from calc.checkup import run_checkup
 from calc.errors import CalcInputError
 from calc.money import fmt_yuan
 from calc.score import raise_with
+from lexicon.numbers import parse_age, parse_amount, parse_int, yes_no
+from services.checkups import (
+    checkup_input,
+    checkup_summary,
+    client_facts,
+    level_for_checkup,
+    suitable_products,
+)
+from services.checkups import checkup_payload as build_payload
 
 log = logging.getLogger(__name__)
 

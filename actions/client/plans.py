@@ -1,6 +1,6 @@
 """The four plans in chat: forms that read numbers from the raw text, then one calc run, a chart and a link.
 
-Each form's validation action fills its slots from the latest message (actions.parsing), accepts corrections
+Each form's validation action fills its slots from the latest message (lexicon.numbers), accepts corrections
 that name a field ("不对，每月能存5000") and assumption changes ("收益改成5%"), and re-asks politely with the
 expected range when a value is out of range. Questions, cancel and hand-off are left to the rules.
 """
@@ -20,15 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, named_field, requested_slot
 from actions.identity import DirectoryUnavailable, identify
-from actions.parsing import parse_age, parse_amount, parse_percent, parse_years
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.masking import mask_name
-from bank.plan_reports import MIXES, TITLES, client_inputs, compute_plan, plan_payload
 from bank.proposals import chart_path, create_proposal, proposal_path, public_url
 from calc.errors import CalcInputError
 from calc.money import fmt_pct, fmt_yuan
+from lexicon.numbers import parse_age, parse_amount, parse_percent, parse_years
+from services.plan_reports import MIXES, TITLES, client_inputs, compute_plan, plan_payload
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +404,7 @@ class PlanResult(Action, ABC):
     @property
     @abstractmethod
     def kind(self) -> str:
-        """The plan kind (bank.plan_reports.PLAN_KINDS; a class attribute in each subclass)."""
+        """The plan kind (services.plan_reports.PLAN_KINDS; a class attribute in each subclass)."""
 
     def name(self) -> str:
         return f"action_{self.kind}"

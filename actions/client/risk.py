@@ -23,9 +23,7 @@ from actions.client.checkup import (
 )
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
 from actions.identity import sender
-from actions.parsing import parse_int
 from actions.usage import record_usage
-from bank.checkups import product_lines, suitable_products
 from bank.db import session_scope
 from bank.risk_profiles import (
     LEVEL_NAMES_ZH,
@@ -37,6 +35,8 @@ from bank.risk_profiles import (
 )
 from calc.errors import CalcInputError
 from calc.risk import Question, score_answers
+from lexicon.numbers import parse_int
+from services.checkups import product_lines, suitable_products
 
 log = logging.getLogger(__name__)
 

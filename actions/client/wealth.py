@@ -19,7 +19,11 @@ from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.models import CATEGORY_NAMES, STAFF_ROLES
-from bank.wealth import (
+from calc.errors import CalcInputError
+from calc.money import fmt_pct, fmt_yuan
+from calc.rewards import RewardsResult
+from calc.score import HealthScore
+from services.wealth import (
     DEFAULT_PERIOD,
     StatementView,
     client_health_score,
@@ -27,10 +31,6 @@ from bank.wealth import (
     client_statement,
     statement_period,
 )
-from calc.errors import CalcInputError
-from calc.money import fmt_pct, fmt_yuan
-from calc.rewards import RewardsResult
-from calc.score import HealthScore
 
 log = logging.getLogger(__name__)
 MWR_MIN_DAYS = 90

@@ -33,7 +33,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.names import COMPOUND_SURNAMES, SURNAMES
+from lexicon.names import COMPOUND_SURNAMES, SURNAMES
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "crf.model"

@@ -185,7 +185,7 @@ class TestCalendar:
 class TestProspects:
     def test_portfolio_prospects_are_remembered_for_the_push(self) -> None:
         from actions.advisor.common import today
-        from bank.prospects import prospects_for_portfolio
+        from services.prospects import prospects_for_portfolio
 
         messages, events = say(ActionFindProspects(), "zhangmin", "找找适合稳健组合的客户", "find_prospects")
         with session_scope() as s:

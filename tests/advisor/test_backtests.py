@@ -1,4 +1,4 @@
-"""bank.backtests: a model portfolio's back-test matches calc.performance on the same NAVs."""
+"""services.backtests: a model portfolio's back-test matches calc.performance on the same NAVs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
-from bank.backtests import accrual_path, backtest_path, nav_frame, portfolio_backtest
-from bank.prospects import UnknownProduct
-from bank.pushes import find_portfolio
 from calc.performance import annualized_volatility, max_drawdown, simple_returns, total_return
+from services.backtests import accrual_path, backtest_path, nav_frame, portfolio_backtest
+from services.prospects import UnknownProduct
+from services.pushes import find_portfolio
 
 
 @pytest.mark.parametrize("key", [1, "平衡组合", 3])

@@ -1,4 +1,4 @@
-"""bank.learning: topics from text, weak spots from the advisor's questions and contact notes, material search."""
+"""services.learning: topics from text, weak spots from the advisor's questions and contact notes, material search."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from bank.contacts import record_contact
 from bank.directory import Identity
-from bank.learning import MATERIAL_TYPES, learning_material, rank_topics, topic_of, weak_topic
 from bank.models import Client, Contact
 from bank.usage import record_usage
+from services.learning import MATERIAL_TYPES, learning_material, rank_topics, topic_of, weak_topic
 
 from .conftest import TODAY
 

@@ -1,4 +1,4 @@
-"""bank.talking_points: three points per profile in priority order, and prospects by allocation and by rewards."""
+"""services.talking_points: three points per profile in priority order, and prospects by allocation and by rewards."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bank.clients import ClientProfile, ContactLine, HoldingLine, client_profile
 from bank.directory import Identity
 from bank.models import Client
-from bank.talking_points import (
+from services.talking_points import (
     FILLERS,
     POT_POINTS,
     largest_gap,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bank import db
 from bank.demo import DemoBankExists, build
-from bank.demo_people import age_on
+from bank.demo.people import age_on
 from bank.models import (
     CATEGORIES,
     MARKET_CATEGORIES,

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from bank.access import can_see_client
 from bank.clients import risk_expired
 from bank.directory import Identity
-from bank.maturities import maturities, risk_rank, suggest_reinvestment
 from bank.models import Client, Holding, Product
-from bank.periods import parse_period
+from lexicon.periods import parse_period
+from services.maturities import maturities, risk_rank, suggest_reinvestment
 
 from .conftest import TODAY
 

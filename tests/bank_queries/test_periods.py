@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bank.periods import PeriodParseError, parse_period
+from lexicon.periods import PeriodParseError, parse_period
 
 D = dt.date
 TODAY = D(2026, 11, 28)

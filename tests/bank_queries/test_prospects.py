@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from bank.access import can_see_client, visible_clients
 from bank.clients import risk_expired
 from bank.directory import Identity
-from bank.maturities import risk_rank
 from bank.models import Client, ModelPortfolio, Product
-from bank.prospects import (
+from services.maturities import risk_rank
+from services.prospects import (
     UnknownProduct,
     portfolio_requirements,
     prospects_by_assets,

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from bank.clients import client_profile, find_clients
 from bank.directory import Identity
-from bank.maturities import maturities
-from bank.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
+from services.maturities import maturities
+from services.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
 
 from .conftest import TODAY
 

@@ -33,7 +33,7 @@ from tests.actions.kit import make_tracker, run_action
 from tests.bank_files import copy_bank
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "domain" / "client_checkup.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 LETTERS = "ABCDE"
 
 
@@ -332,7 +332,7 @@ class TestDomain:
         used = set(re.findall(r'response="(utter_[a-z_]+)"', source))
         used |= {f"utter_checkup_invalid_{s}" for s in ("age", "income", "expenses", "dependants", "assets",
                                                          "insurance")}
-        shared = yaml.safe_load((ROOT / "domain" / "shared.yml").read_text(encoding="utf-8"))["responses"]
+        shared = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
         assert used - set(DOMAIN["responses"]) - set(shared) == set()
 
 

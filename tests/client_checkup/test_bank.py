@@ -1,4 +1,4 @@
-"""bank.checkups, bank.risk_profiles and bank.wealth over the demo bank."""
+"""services.checkups, bank.risk_profiles and services.wealth over the demo bank."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from bank.checkups import (
-    LevelChoice,
-    checkup_input,
-    checkup_payload,
-    checkup_summary,
-    client_facts,
-    level_for_checkup,
-    profile_stale,
-    suitable_products,
-)
 from bank.db import session_scope
 from bank.models import (
     CATEGORY_NAMES,
@@ -38,7 +28,21 @@ from bank.risk_profiles import (
     status_of,
     store_assessment,
 )
-from bank.wealth import (
+from calc.checkup import run_checkup
+from calc.errors import CalcInputError
+from calc.rewards import RewardRules
+from calc.risk import QUESTIONNAIRE, is_suitable
+from services.checkups import (
+    LevelChoice,
+    checkup_input,
+    checkup_payload,
+    checkup_summary,
+    client_facts,
+    level_for_checkup,
+    profile_stale,
+    suitable_products,
+)
+from services.wealth import (
     PERIOD_NAMES,
     _lot_values,
     client_health_score,
@@ -47,10 +51,6 @@ from bank.wealth import (
     client_statement,
     statement_period,
 )
-from calc.checkup import run_checkup
-from calc.errors import CalcInputError
-from calc.rewards import RewardRules
-from calc.risk import QUESTIONNAIRE, is_suitable
 from tests.client_checkup.conftest import TODAY
 
 

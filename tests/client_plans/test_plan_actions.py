@@ -25,12 +25,12 @@ from actions.client.plans import (
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import Proposal, UsageEvent
-from bank.plan_reports import compute_plan
 from calc.money import fmt_yuan
+from services.plan_reports import compute_plan
 from tests.actions.kit import make_tracker, run_action
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain" / "client_plans.yml").read_text(encoding="utf-8"))
+DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 VISITOR = "visitor-unit-test"
 
 

@@ -1,4 +1,4 @@
-"""bank.plan_reports: the numbers in the payload are calc's numbers, the charts fit the schema, ranges not points."""
+"""services.plan_reports: the numbers in the payload are calc's numbers, the charts fit the schema, ranges not points."""
 
 from __future__ import annotations
 
@@ -11,17 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bank.plan_reports import (
-    MIXES,
-    PLAN_KINDS,
-    RISK_NOTICE,
-    balance_path,
-    client_inputs,
-    compute_plan,
-    mix_weights,
-    plan_payload,
-    projection_chart,
-)
 from calc.assumptions import Assumptions
 from calc.errors import CalcInputError
 from calc.money import fmt_pct, fmt_yuan
@@ -34,6 +23,17 @@ from calc.plans import (
     plan_simulation,
 )
 from calc.simulate import PERCENTILES
+from services.plan_reports import (
+    MIXES,
+    PLAN_KINDS,
+    RISK_NOTICE,
+    balance_path,
+    client_inputs,
+    compute_plan,
+    mix_weights,
+    plan_payload,
+    projection_chart,
+)
 
 INVESTMENT = {"goal_amount": 1_000_000, "years": 10, "initial": 100_000, "monthly_saving": 5000}
 PENSION = {"age": 35, "retirement_age": 60, "monthly_income": 20_000, "basic_pension_monthly": 4000,

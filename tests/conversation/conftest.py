@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @cache
 def responses() -> dict[str, list[str]]:
-    """Every response key of the domain (all files under domain/) with its text variants."""
+    """Every response key of the domain (domain.yml) with its text variants."""
     found: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "domain").rglob("*.yml")):
+    for path in (ROOT / "domain.yml",):
         domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key, variants in (domain.get("responses") or {}).items():
             found[key] = [variant.get("text", "") for variant in variants]

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import Proposal, UsageEvent
-from bank.plan_reports import compute_plan
 from calc.money import fmt_yuan
+from services.plan_reports import compute_plan
 from tests.conversation.conftest import Chat, said, texts
 from tests.servers import Service, get
 

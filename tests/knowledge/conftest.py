@@ -9,12 +9,24 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def kindex(tmp_path_factory: pytest.TempPathFactory, demo_db_url: str) -> Path:
+def sheets_dir(tmp_path_factory: pytest.TempPathFactory, demo_db_url: str) -> Path:
+    """The product sheets of the session's demo bank, written as files (read-only for tests)."""
+    from bank.db import session_scope
+    from services.product_sheets import write_sheets
+
+    path = tmp_path_factory.mktemp("sheets")
+    with session_scope(demo_db_url) as session:
+        write_sheets(session, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def kindex(tmp_path_factory: pytest.TempPathFactory, sheets_dir: Path) -> Path:
     """The shipped corpus + product sheets indexed with the default model (read-only for tests)."""
     from knowledge.build import ensure
 
     path = tmp_path_factory.mktemp("knowledge") / "index"
-    res = ensure(path, db_url=demo_db_url)
+    res = ensure(path, sheets_dir=sheets_dir)
     assert res["action"] == "rebuilt"
     return path
 

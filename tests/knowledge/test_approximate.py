@@ -18,7 +18,7 @@ def test_ivf_index_updates_in_place_and_reloads(tmp_path: Path, monkeypatch: pyt
 
     monkeypatch.setattr(kindex_mod, "EXACT_LIMIT", 50)
     index_dir = tmp_path / "ivf"
-    ensure(index_dir, model="hash", db_url="sqlite:///" + str(tmp_path / "none.db"))
+    ensure(index_dir, model="hash", sheets_dir=tmp_path / "no-sheets")
     snap = read_snapshot(index_dir)
     assert snap.faiss_path is not None  # above the limit the trained IVF index is stored with the generation
     knowledge.ingest_text("ivf-note", "晨会", "大额存单到期前十天电话联系客户。", index_dir=index_dir)

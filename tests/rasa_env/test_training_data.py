@@ -18,7 +18,7 @@ MIN_EXAMPLES = 25
 def importer() -> TrainingDataImporter:
     return TrainingDataImporter.load_from_config(
         config_path=str(ROOT / "config.yml"),
-        domain_path=str(ROOT / "domain"),
+        domain_path=str(ROOT / "domain.yml"),
         training_data_paths=[str(ROOT / "bot" / "data")],
     )
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.parsing import parse_age, parse_amount, parse_percent, parse_years, yes_no
+from lexicon.numbers import parse_age, parse_amount, parse_percent, parse_years, yes_no
 
 
 class TestParseAmount:

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from actions.forms_control import ActionCancelForm
 from actions.handoff import ActionHumanHandoff
-from actions.notify import notify
 from actions.questions import ActionAnswerQuestion, ActionFallbackAnswer
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import Client, Notification, Staff, UsageEvent
 from bank.notifications import messages_for
+from services.notify import notify
 from tests.actions.kit import make_tracker, run_action
 from tests.wecom_peer.fake_api import FakeWeCom
 

@@ -7,9 +7,9 @@ import datetime as dt
 import httpx
 import pytest
 
-from bank.dashboard import team_dashboard
 from bank.db import session_scope
 from bank.directory import demo_identities, who_is
+from services.dashboard import team_dashboard
 from tests.web.conftest import signed_in
 
 PERIOD = {"start": "2026-10-30", "end": "2026-11-28"}

@@ -1,4 +1,4 @@
-"""bank.dashboard over a copy of the demo bank, checked against independent counts and hand-inserted records."""
+"""services.dashboard over a copy of the demo bank, checked against independent counts and hand-inserted records."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.dashboard import NotAManager, PeriodError, advisor_dashboard, check_period, team_dashboard
 from bank.db import session_scope
 from bank.directory import who_is
 from bank.models import Client, Contact, Order, PortfolioPush, Proposal, Staff, Transaction, UsageEvent
+from services.dashboard import NotAManager, PeriodError, advisor_dashboard, check_period, team_dashboard
 
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 28)
 

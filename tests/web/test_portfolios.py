@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush
 from bank.notifications import messages_for
-from bank.pushes import push_portfolio
+from services.pushes import push_portfolio
 from tests.push.bankcopy import Cast, prepare
 from tests.servers import LOGS, Service, free_port
 from tests.web.conftest import SESSION_SECRET, signed_in

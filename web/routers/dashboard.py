@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
-from bank.dashboard import PeriodError, advisor_dashboard, check_period, team_dashboard
+from services.dashboard import PeriodError, advisor_dashboard, check_period, team_dashboard
 from web.charts import column_chart, hbar_chart
 from web.deps import SessionDep
 from web.identity import MaybeUser, UserDep, require_role

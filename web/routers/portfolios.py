@@ -17,9 +17,11 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from bank.backtests import portfolio_backtest
-from bank.prospects import UnknownProduct, portfolio_requirements
-from bank.pushes import (
+from calc.money import fmt_pct, fmt_yuan
+from charts.render import render
+from services.backtests import portfolio_backtest
+from services.prospects import UnknownProduct, portfolio_requirements
+from services.pushes import (
     ConfirmResult,
     PushExpired,
     PushNotFound,
@@ -28,11 +30,10 @@ from bank.pushes import (
     find_portfolio,
     portfolio_lines,
     push_outcome,
+    tell_advisor,
     view_push,
 )
-from bank.pushes import PushView as PushDetails
-from calc.money import fmt_pct, fmt_yuan
-from charts.render import render
+from services.pushes import PushView as PushDetails
 from web.deps import SessionDep
 from web.identity import MaybeUser, WebUser
 from web.templating import templates
@@ -54,7 +55,7 @@ def _refused(request: Request, code: int, message: str, user: WebUser | None = N
 
 
 def _backtest(session: Session, portfolio_id: int) -> dict[str, Any] | None:
-    """Back-test figures and NAV path of a model portfolio (bank.backtests, the same one the chat uses),
+    """Back-test figures and NAV path of a model portfolio (services.backtests, the same one the chat uses),
     or None without enough NAV history."""
     result = portfolio_backtest(session, portfolio_id)
     return result.as_dict() if result is not None else None
@@ -158,19 +159,13 @@ def _decide(task_id: str, request: Request, user: WebUser | None, session: Sessi
     now = dt.datetime.now()
     result = (confirm_push if confirm else decline_push)(session, task_id, details.client_id, now)
     session.commit()  # the orders are stored before anyone is told about them
-    _tell_advisor(result)
+    tell_advisor(result)
     if result.status == "refused":
         page = _push_context(view_push(session, task_id, now), user,
                              note=f"暂时无法下单：{result.reason}。已通知您的理财经理。")
         return templates.TemplateResponse(request, "push.html", page, status_code=status.HTTP_409_CONFLICT,
                                           headers=PRIVATE)
     return RedirectResponse(f"/pushes/{task_id}", status_code=status.HTTP_303_SEE_OTHER)
-
-
-def _tell_advisor(result: ConfirmResult) -> None:
-    from actions.push import tell_advisor  # the one outbox + WeCom sender; imported late (it loads actions/)
-
-    tell_advisor(result)
 
 
 @router.post("/pushes/{task_id}/confirm", summary="确认: create the orders (exactly once)",

@@ -43,7 +43,7 @@ class Stack:
 
 
 def responses(key: str) -> list[str]:
-    for path in sorted((ROOT / "domain").rglob("*.yml")):
+    for path in (ROOT / "domain.yml",):
         domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if key in (domain.get("responses") or {}):
             return [item["text"] for item in domain["responses"][key]]

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, selectinload
 from bank.access import visible_client_ids
 from bank.clients import RISK_VALID_DAYS, phone_tail, risk_expired
 from bank.directory import Identity
-from bank.maturities import risk_rank
 from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
 from calc.risk import is_suitable
+from services.maturities import risk_rank
 
 MATURING_DAYS = 30
 IDLE_CATEGORIES = ("deposit", "cash_management")

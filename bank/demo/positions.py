@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from bank.demo_catalog import BANK, FUND_HOUSES, INSURERS, NAV_MODEL, PRODUCTS, WMP_ISSUER
-from bank.demo_people import age_on, money
+from bank.demo.catalog import BANK, FUND_HOUSES, INSURERS, NAV_MODEL, PRODUCTS, WMP_ISSUER
+from bank.demo.people import age_on, money
 from bank.models import CATEGORY_NAMES, INSURANCE_CATEGORIES, MARKET_CATEGORIES
 from calc.risk import is_suitable
 

@@ -83,7 +83,7 @@ def parse_period(text: str, today: dt.date, past: bool = False) -> Period:
     >>> parse_period("随便", d)
     Traceback (most recent call last):
     ...
-    bank.periods.PeriodParseError: text: no period recognised in '随便'
+    lexicon.periods.PeriodParseError: text: no period recognised in '随便'
     """
     t = text.replace(" ", "")
     if m := re.search(r"(\d{4})年" + _NUM + "月", t):

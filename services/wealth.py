@@ -17,7 +17,6 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.checkups import checkup_input, client_facts, level_for_checkup, suitable_products
 from bank.models import (
     CATEGORY_NAMES,
     INSURANCE_CATEGORIES,
@@ -34,6 +33,7 @@ from calc.checkup import CATEGORY_CLASS, run_checkup
 from calc.rewards import RewardsResult, evaluate_rewards
 from calc.score import HealthScore, allocation_score, health_score
 from calc.statement import Statement, period_bounds, statement
+from services.checkups import checkup_input, client_facts, level_for_checkup, suitable_products
 
 PERIOD_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("this_month", ("本月", "这个月", "这月", "当月", "月度")),

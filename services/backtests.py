@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.models import ModelPortfolio, NavPoint, Product
-from bank.pushes import find_portfolio
 from calc.performance import TRADING_DAYS, backtest, max_drawdown
+from services.pushes import find_portfolio
 
 MIN_POINTS = 2
 
@@ -84,7 +84,7 @@ def portfolio_backtest(session: Session, key: int | str, periods_per_year: float
                        ) -> PortfolioBacktest | None:
     """Back-test model portfolio `key` (id or name); None when there is too little NAV history.
 
-    Raises bank.prospects.UnknownProduct for an unknown portfolio.
+    Raises services.prospects.UnknownProduct for an unknown portfolio.
     """
     portfolio = find_portfolio(session, key)
     navs = nav_frame(session, portfolio)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from bank.demo_catalog import (
+from bank.demo.catalog import (
     GIVEN_FEMALE,
     GIVEN_MALE,
     NANJING_REGIONS,

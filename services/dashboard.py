@@ -81,7 +81,7 @@ def check_period(start: dt.date, end: dt.date) -> None:
     >>> check_period(dt.date(2026, 12, 1), dt.date(2026, 11, 30))
     Traceback (most recent call last):
     ...
-    bank.dashboard.PeriodError: end: must not be before start
+    services.dashboard.PeriodError: end: must not be before start
     """
     if end < start:
         raise PeriodError("end", "must not be before start")

@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bank.access import visible_client_ids
-from bank.checkups import POT_LABELS, checkup_input, client_facts, level_for_checkup
 from bank.clients import ClientProfile, phone_tail
 from bank.directory import Identity
 from bank.models import Client, Contact, Holding, Transaction
-from bank.prospects import Prospect, ProspectList, wan
 from calc.checkup import CheckupResult, run_checkup
 from calc.money import fmt_yuan
 from calc.rewards import RewardRules, months_between
+from services.checkups import POT_LABELS, checkup_input, client_facts, level_for_checkup
+from services.prospects import Prospect, ProspectList, wan
 
 POINTS = 3
 QUIET_DAYS = 60

@@ -24,11 +24,12 @@ from bank.access import visible_client_ids
 from bank.clients import RISK_VALID_DAYS, find_clients, risk_expired
 from bank.directory import Identity
 from bank.masking import mask_name
-from bank.maturities import risk_rank
 from bank.models import STAFF_ROLES, Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Staff
-from bank.prospects import UnknownProduct, portfolio_requirements
 from calc.money import fmt_yuan
 from calc.risk import is_suitable
+from services.maturities import risk_rank
+from services.notify import notify
+from services.prospects import UnknownProduct, portfolio_requirements
 
 DEFAULT_TTL_DAYS = 7
 MAX_CLIENTS = 100
@@ -523,3 +524,11 @@ def pending_pushes(session: Session, client_id: int, now: dt.datetime) -> list[P
         PortfolioPush.client_id == client_id, PortfolioPush.status == "pending", PortfolioPush.expires_at >= now)
         .order_by(PortfolioPush.created_at.desc(), PortfolioPush.id.desc()))
     return [_view(session, push, now) for push in rows]
+
+
+def tell_advisor(result: ConfirmResult) -> None:
+    """Tell the advisor what the client decided (once; a refusal at most once a day). Chat and web alike."""
+    if notice := advisor_notice(result):
+        kind, text = notice
+        notify(result.advisor_userid, text, kind=kind,
+               once_per=REFUSAL_NOTICE_EVERY if result.status == "refused" else None)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from bank import db
-from bank.demo_catalog import CONTACT_NOTES, NEXT_STEPS
-from bank.demo_people import client_rows, staff_rows
-from bank.demo_positions import matured, nav_paths, nav_rows, positions, product_rows, trading_days
+from bank.demo.catalog import CONTACT_NOTES, NEXT_STEPS
+from bank.demo.people import client_rows, staff_rows
+from bank.demo.positions import matured, nav_paths, nav_rows, positions, product_rows, trading_days
 from bank.models import (
     Base,
     Client,

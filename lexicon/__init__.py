@@ -1,0 +1,4 @@
+"""Parsers of chat wording (amounts, ages, years, rates, periods, names, yes/no) shared by both environments.
+
+A leaf: standard library only, so the Rasa process (Python 3.10) and the action server (3.11) import it alike.
+"""
