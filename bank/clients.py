@@ -16,8 +16,8 @@ from bank.access import AccessDenied, visible_client_ids, visible_clients
 from bank.directory import Identity
 from bank.masking import mask_id_number, mask_phone
 from bank.models import CATEGORY_NAMES, Client, Contact, Holding, Product, Staff
+from calc.risk import RISK_VALID_DAYS, assessment_expired
 
-RISK_VALID_DAYS = 365
 MATURITY_WINDOW_DAYS = 90
 LAST_CONTACTS = 5
 CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
@@ -97,15 +97,6 @@ def phone_tail(phone: str | None) -> str:
     return f"尾号{phone[-4:]}" if phone and len(phone) >= 4 else "无手机号"
 
 
-def risk_expired(assessed_on: dt.date | None, today: dt.date, valid_days: int = RISK_VALID_DAYS) -> bool:
-    """Whether an assessment is missing or older than `valid_days` (then it may not be used for suitability).
-
-    >>> risk_expired(dt.date(2025, 11, 28), dt.date(2026, 11, 28)), risk_expired(dt.date(2025, 11, 27), dt.date(2026, 11, 28))
-    (False, True)
-    """
-    return assessed_on is None or (today - assessed_on).days > valid_days
-
-
 def find_clients(session: Session, viewer: Identity | None, name: str, today: dt.date | None = None) -> list[ClientMatch]:
     """Clients in the viewer's scope named `name`: exact matches first, else prefix/contains matches.
 
@@ -164,7 +155,7 @@ def client_profile(
         id=client.id, name=client.name, gender="男" if client.gender == "M" else "女",
         age=age_on(client.birth_date, today), occupation=client.occupation, life_stage=client.life_stage,
         advisor_name=advisor, risk_level=client.risk_level, risk_assessed_on=client.risk_assessed_on,
-        risk_expired=risk_expired(client.risk_assessed_on, today, valid_days),
+        risk_expired=assessment_expired(client.risk_assessed_on, today, valid_days),
         monthly_income=client.monthly_income, monthly_expenses=client.monthly_expenses,
         dependants=client.dependants, phone_masked=mask_phone(client.phone),
         id_number_masked=mask_id_number(client.id_number),

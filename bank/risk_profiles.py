@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bank.clients import RISK_VALID_DAYS, risk_expired
 from bank.models import CLIENT_RISK_LEVELS, Client
-from calc.risk import LEVEL_NAMES_ZH, QUESTIONNAIRE, Question, parse_level
+from calc.risk import (
+    LEVEL_NAMES_ZH,
+    QUESTIONNAIRE,
+    RISK_VALID_DAYS,
+    Question,
+    assessment_expired,
+    parse_level,
+)
 
 __all__ = ["LEVEL_NAMES_ZH", "RISK_VALID_DAYS", "RiskStatus", "questionnaire", "risk_status", "store_assessment"]
 
@@ -55,7 +61,7 @@ def status_of(level: str | None, assessed_on: dt.date | None, today: dt.date,
     >>> status_of("C3", dt.date(2025, 1, 5), dt.date(2026, 11, 28)).usable, status_of(None, None, dt.date(2026, 1, 1)).usable
     (False, False)
     """
-    return RiskStatus(level, assessed_on, level is None or risk_expired(assessed_on, today, valid_days))
+    return RiskStatus(level, assessed_on, level is None or assessment_expired(assessed_on, today, valid_days))
 
 
 def _client(session: Session, client_id: int) -> Client:

@@ -18,6 +18,9 @@ LEVEL_NAMES_ZH = {1: "保守型", 2: "谨慎型", 3: "稳健型", 4: "积极型"
 LEVEL_CUTS = (0.2, 0.4, 0.6, 0.8)
 """Normalised score (score - min) / (max - min) below each cut gives C1, C2, C3, C4; at or above the last, C5."""
 
+RISK_VALID_DAYS = 365
+"""Days a risk assessment may be relied on (one year, the common bank practice); older ones block pushes."""
+
 
 @dataclass(frozen=True)
 class Option:
@@ -198,7 +201,28 @@ def is_suitable(client_level: int | str, product_risk: int | str) -> bool:
     return parse_level(product_risk, "R", "product_risk") <= parse_level(client_level, "C", "client_level")
 
 
-def assessment_expired(assessed_on: date | None, today: date, max_age_days: int = 365) -> bool:
+def level_rank(level: str | None) -> int | None:
+    """The number in a client (C1-C5) or product (R1-R5) risk level; None when absent or malformed.
+
+    The lenient twin of `parse_level`, for records that may hold no level.
+
+    Examples
+    --------
+    >>> level_rank("C3"), level_rank("R5"), level_rank(None), level_rank("X"), level_rank("C9")
+    (3, 5, None, None, None)
+    """
+    if not isinstance(level, str) or not level.strip():
+        return None
+    prefix = level.strip()[0].upper()
+    if prefix not in "CR":
+        return None
+    try:
+        return parse_level(level, prefix, "level")
+    except CalcInputError:
+        return None
+
+
+def assessment_expired(assessed_on: date | None, today: date, max_age_days: int = RISK_VALID_DAYS) -> bool:
     """Whether a risk assessment is too old to rely on: never assessed, or more than `max_age_days` ago.
 
     Rule: expired when ``assessed_on is None`` or ``(today - assessed_on).days > max_age_days``.

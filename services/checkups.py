@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.clients import RISK_VALID_DAYS, age_on
+from bank.clients import age_on
 from bank.models import CATEGORY_NAMES, Client, Holding, Product, Proposal, Transaction
 from bank.risk_profiles import LEVEL_NAMES_ZH, RiskStatus, status_of
 from calc.checkup import CATEGORY_CLASS, CheckupInput, CheckupResult
 from calc.money import fmt_pct, fmt_yuan
-from calc.risk import is_suitable, parse_level
+from calc.risk import RISK_VALID_DAYS, is_suitable, parse_level
 
 PROFILE_VALID_DAYS = 365
 """Income, expenses and dependants on record are confirmed again when older than a year."""

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.access import visible_client_ids
-from bank.clients import phone_tail, risk_expired
+from bank.clients import phone_tail
 from bank.directory import Identity
 from bank.models import CATEGORY_NAMES, Client, Holding, Product
-from calc.risk import is_suitable
+from calc.risk import assessment_expired, is_suitable, level_rank
 
 KIND_OF_CATEGORY = {
     "deposit": "fixed", "wmp": "fixed", "cash_management": "fixed",
@@ -63,20 +63,9 @@ class MaturityDay:
         return sum((i.amount for i in self.items), Decimal("0.00"))
 
 
-def risk_rank(level: str | None) -> int | None:
-    """The number in a client (C1-C5) or product (R1-R5) risk level, None when absent or malformed.
-
-    >>> risk_rank("C3"), risk_rank("R5"), risk_rank(None), risk_rank("X")
-    (3, 5, None, None)
-    """
-    if level and len(level) == 2 and level[0] in "CR" and level[1] in "12345":
-        return int(level[1])
-    return None
-
-
 def pick_reinvestment(candidates: Iterable[Product], client_risk_level: str | None, product: Product) -> Product | None:
     """The best candidate for money leaving `product`: same kind, risk ≤ client, same category, nearest term."""
-    if risk_rank(client_risk_level) is None:
+    if level_rank(client_risk_level) is None:
         return None
     kind = KIND_OF_CATEGORY.get(product.category)
     term = product.term_days if product.term_days is not None else NO_TERM
@@ -90,14 +79,14 @@ def pick_reinvestment(candidates: Iterable[Product], client_risk_level: str | No
     return min(fitting, key=lambda p: (
         p.category != product.category,
         abs((p.term_days if p.term_days is not None else NO_TERM) - term),
-        -(risk_rank(p.risk_level) or 0),
+        -(level_rank(p.risk_level) or 0),
         p.code,
     ))
 
 
 def suggest_reinvestment(session: Session, client_risk_level: str | None, product: Product) -> Product | None:
     """An on-sale product of a similar kind whose risk fits `client_risk_level`; None without a valid level."""
-    if risk_rank(client_risk_level) is None:
+    if level_rank(client_risk_level) is None:
         return None
     candidates = session.execute(select(Product).where(Product.on_sale.is_(True))).scalars().all()
     return pick_reinvestment(candidates, client_risk_level, product)
@@ -127,7 +116,7 @@ def maturities(
     candidates = session.execute(select(Product).where(Product.on_sale.is_(True))).scalars().all()
     days: dict[dt.date, MaturityDay] = {}
     for holding, client, product in rows:
-        level = None if risk_expired(client.risk_assessed_on, today) else client.risk_level
+        level = None if assessment_expired(client.risk_assessed_on, today) else client.risk_level
         item = MaturityItem(
             client.id, client.name, phone_tail(client.phone), client.risk_level, product.code, product.name,
             CATEGORY_NAMES[product.category], holding.market_value,

@@ -14,11 +14,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bank.access import visible_client_ids
-from bank.clients import RISK_VALID_DAYS, phone_tail, risk_expired
+from bank.clients import phone_tail
 from bank.directory import Identity
 from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
-from calc.risk import is_suitable
-from services.maturities import risk_rank
+from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 
 MATURING_DAYS = 30
 IDLE_CATEGORIES = ("deposit", "cash_management")
@@ -101,7 +100,7 @@ def _rank_for(
     items: list[tuple[bool, Prospect]] = []
     unassessed = unsuitable = 0
     for client, total, idle, maturing in _positions(session, viewer, today):
-        if risk_rank(client.risk_level) is None or risk_expired(client.risk_assessed_on, today, valid_days):
+        if level_rank(client.risk_level) is None or assessment_expired(client.risk_assessed_on, today, valid_days):
             unassessed += 1
             continue
         if not is_suitable(client.risk_level, risk_level):
@@ -136,7 +135,7 @@ def prospects_for_product(
 
 def portfolio_requirements(portfolio: ModelPortfolio) -> tuple[str, Decimal]:
     """The highest item risk level and the smallest amount that meets every item's minimum at its weight."""
-    highest = max((i.product.risk_level for i in portfolio.items), key=lambda r: risk_rank(r) or 5,
+    highest = max((i.product.risk_level for i in portfolio.items), key=lambda r: level_rank(r) or 5,
                   default=portfolio.risk_level)
     minimum = max((Decimal(i.product.min_amount) / Decimal(str(i.weight)) for i in portfolio.items), default=ZERO)
     return highest, minimum.quantize(Decimal("0.01"))

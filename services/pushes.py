@@ -21,13 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bank.access import visible_client_ids
-from bank.clients import RISK_VALID_DAYS, find_clients, risk_expired
+from bank.clients import find_clients
 from bank.directory import Identity
 from bank.masking import mask_name
 from bank.models import STAFF_ROLES, Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Staff
 from calc.money import fmt_yuan
-from calc.risk import is_suitable
-from services.maturities import risk_rank
+from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 from services.notify import notify
 from services.prospects import UnknownProduct, portfolio_requirements
 
@@ -225,13 +224,13 @@ def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.
     Checks, in order: an assessment exists, it is not expired, every product's risk is within the client's
     level, and every product's part meets its minimum amount.
     """
-    if risk_rank(client.risk_level) is None or client.risk_assessed_on is None:
+    if level_rank(client.risk_level) is None or client.risk_assessed_on is None:
         return "未做风险测评"
-    if risk_expired(client.risk_assessed_on, today, valid_days):
+    if assessment_expired(client.risk_assessed_on, today, valid_days):
         return f"风险测评已过期（{client.risk_assessed_on:%Y-%m-%d}测评），需先重新测评"
     above = [line for line in lines if not is_suitable(str(client.risk_level), line.risk_level)]
     if above:
-        worst = max(above, key=lambda line: risk_rank(line.risk_level) or 0)
+        worst = max(above, key=lambda line: level_rank(line.risk_level) or 0)
         return f"风险等级{client.risk_level}低于组合中“{worst.name}”的{worst.risk_level}"
     short = [line for line in lines if line.amount < line.min_amount]
     if short:

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.access import can_see_client
-from bank.clients import risk_expired
 from bank.directory import Identity
 from bank.models import Client, Holding, Product
+from calc.risk import assessment_expired, level_rank
 from lexicon.periods import parse_period
-from services.maturities import maturities, risk_rank, suggest_reinvestment
+from services.maturities import maturities, suggest_reinvestment
 
 from .conftest import TODAY
 
@@ -51,8 +51,8 @@ def test_suggestions_never_exceed_client_level(session: Session, manager: Identi
             continue
         suggested += 1
         assert item.client_risk_level is not None
-        assert not risk_expired(levels[item.client_id], TODAY)
-        assert risk_rank(item.suggestion.risk_level) <= risk_rank(item.client_risk_level)  # type: ignore[operator]
+        assert not assessment_expired(levels[item.client_id], TODAY)
+        assert level_rank(item.suggestion.risk_level) <= level_rank(item.client_risk_level)  # type: ignore[operator]
     assert suggested > len(items) // 2
 
 
@@ -62,7 +62,7 @@ def test_suggest_reinvestment_prefers_same_category_and_fits(session: Session) -
     for level in ("C1", "C2", "C3", "C4", "C5"):
         pick = suggest_reinvestment(session, level, wmp)
         assert pick is not None and pick.on_sale
-        assert risk_rank(pick.risk_level) <= risk_rank(level)  # type: ignore[operator]
+        assert level_rank(pick.risk_level) <= level_rank(level)  # type: ignore[operator]
     same = suggest_reinvestment(session, "C3", wmp)
     assert same is not None and same.category == "wmp" and same.term_days == 180
     assert suggest_reinvestment(session, None, wmp) is None
@@ -71,7 +71,7 @@ def test_suggest_reinvestment_prefers_same_category_and_fits(session: Session) -
         for level in ("C1", "C3", "C5"):
             pick = suggest_reinvestment(session, level, p)
             if pick is not None:
-                assert risk_rank(pick.risk_level) <= risk_rank(level)  # type: ignore[operator]
+                assert level_rank(pick.risk_level) <= level_rank(level)  # type: ignore[operator]
 
 
 def test_client_viewer_sees_only_their_own_maturities(session: Session) -> None:

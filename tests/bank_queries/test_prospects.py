@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.access import can_see_client, visible_clients
-from bank.clients import risk_expired
 from bank.directory import Identity
 from bank.models import Client, ModelPortfolio, Product
-from services.maturities import risk_rank
+from calc.risk import assessment_expired, level_rank
 from services.prospects import (
     UnknownProduct,
     portfolio_requirements,
@@ -29,13 +28,13 @@ def _check_suitable_and_ordered(session: Session, viewer: Identity, result, risk
     assert result.items
     for p in result.items:
         client = clients[p.client_id]
-        assert not risk_expired(client.risk_assessed_on, TODAY)
-        assert risk_rank(client.risk_level) >= risk_rank(risk_level)  # type: ignore[operator]
+        assert not assessment_expired(client.risk_assessed_on, TODAY)
+        assert level_rank(client.risk_level) >= level_rank(risk_level)  # type: ignore[operator]
         assert p.score == p.idle_cash + p.maturing_30d
         assert p.reason and p.client_id in clients
     scores = [p.score for p in result.items]
     assert scores == sorted(scores, reverse=True)
-    unassessed = sum(1 for c in clients.values() if c.risk_level is None or risk_expired(c.risk_assessed_on, TODAY))
+    unassessed = sum(1 for c in clients.values() if c.risk_level is None or assessment_expired(c.risk_assessed_on, TODAY))
     assert result.skipped_unassessed == unassessed
 
 
@@ -45,8 +44,8 @@ def test_product_prospects_are_suitable_and_ranked(session: Session, manager: Id
     result = prospects_for_product(session, manager, code, TODAY, limit=50)
     _check_suitable_and_ordered(session, manager, result, product.risk_level)
     visible = session.execute(visible_clients(session, manager)).scalars().all()
-    suitable = [c for c in visible if c.risk_level and not risk_expired(c.risk_assessed_on, TODAY)
-                and risk_rank(c.risk_level) >= risk_rank(product.risk_level)]  # type: ignore[operator]
+    suitable = [c for c in visible if c.risk_level and not assessment_expired(c.risk_assessed_on, TODAY)
+                and level_rank(c.risk_level) >= level_rank(product.risk_level)]  # type: ignore[operator]
     assert result.skipped_unsuitable == len(visible) - len(suitable) - result.skipped_unassessed
     assert len(result.items) == min(50, len(suitable))
 
@@ -74,7 +73,7 @@ def test_unknown_product_is_named(session: Session, advisor_a: Identity) -> None
 def test_portfolio_prospects_use_the_riskiest_item(session: Session, manager: Identity, name: str) -> None:
     portfolio = session.execute(select(ModelPortfolio).where(ModelPortfolio.name == name)).scalar_one()
     highest, minimum = portfolio_requirements(portfolio)
-    assert all(risk_rank(i.product.risk_level) <= risk_rank(highest) for i in portfolio.items)  # type: ignore[operator]
+    assert all(level_rank(i.product.risk_level) <= level_rank(highest) for i in portfolio.items)  # type: ignore[operator]
     assert minimum >= max(i.product.min_amount for i in portfolio.items)
     by_name = prospects_for_portfolio(session, manager, name, TODAY, limit=30)
     by_id = prospects_for_portfolio(session, manager, portfolio.id, TODAY, limit=30)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bank.clients import risk_expired
 from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush, Staff
 from bank.notifications import messages_for
+from calc.risk import assessment_expired
 from tests.conversation.conftest import Say, responses
 from tests.servers import Service, post_json
 
@@ -43,9 +43,9 @@ def pick_clients(url: str) -> tuple[list[Person], list[Person]]:
         unique = [c for c in mine if c.wecom_external_userid and sum(n == c.name for n in names) == 1
                   and not any(c.name in other for other in names if other != c.name)]
         good = [Person(c.id, c.name, str(c.wecom_external_userid), str(c.risk_level)) for c in unique
-                if c.risk_level in ("C2", "C3", "C4", "C5") and not risk_expired(c.risk_assessed_on, TODAY)]
+                if c.risk_level in ("C2", "C3", "C4", "C5") and not assessment_expired(c.risk_assessed_on, TODAY)]
         bad = [Person(c.id, c.name, str(c.wecom_external_userid), str(c.risk_level)) for c in unique
-               if c.risk_level == "C1" or risk_expired(c.risk_assessed_on, TODAY)]
+               if c.risk_level == "C1" or assessment_expired(c.risk_assessed_on, TODAY)]
     assert len(good) >= 4 and bad, "the demo bank should give 张敏 suitable and unsuitable clients"
     return good, bad
 
