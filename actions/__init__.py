@@ -1,7 +1,5 @@
-"""Rasa custom actions (rasa-sdk, Python 3.11): thin adapters from slots and the sender to calc/, knowledge/ and bank/.
+"""Rasa custom actions (rasa-sdk, Python 3.11): thin adapters from slots and the sender to services/.
 
-One module per audience; `rasa_sdk --actions actions` imports this package, so every action module is
-imported here.
+One module per audience. `rasa_sdk --actions actions` walks this package and imports every module in it,
+which registers each `Action` subclass; nothing needs importing here by hand.
 """
-
-from actions import common, session  # noqa: F401  (registers the actions)

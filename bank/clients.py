@@ -16,6 +16,7 @@ from bank.access import AccessDenied, visible_client_ids, visible_clients
 from bank.directory import Identity
 from bank.masking import mask_id_number, mask_phone
 from bank.models import CATEGORY_NAMES, Client, Contact, Holding, Product, Staff
+from calc import clock
 from calc.risk import RISK_VALID_DAYS, assessment_expired
 
 MATURITY_WINDOW_DAYS = 90
@@ -105,7 +106,7 @@ def find_clients(session: Session, viewer: Identity | None, name: str, today: dt
     name = name.strip()
     if not name:
         return []
-    today = today or dt.date.today()
+    today = today or clock.today()
     base = visible_clients(session, viewer).add_columns(Staff.name).join(Staff, Client.advisor_id == Staff.id)
     rows = session.execute(base.where(Client.name == name).order_by(Client.id)).all()
     exact = bool(rows)

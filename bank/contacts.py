@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bank.access import AccessDenied, can_see_client, visible_client_ids
 from bank.directory import Identity
 from bank.models import CONTACT_KINDS, STAFF_ROLES, Client, Contact, Order, Product, Transaction
+from calc import clock
 
 FOLLOW_UP_DAYS = 30
 CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
@@ -94,7 +95,7 @@ def record_contact(session: Session, viewer: Identity | None, client_id: int, ki
     if not can_see_client(session, viewer, client_id):
         raise AccessDenied(client_id)
     contact = Contact(advisor_id=viewer.staff_id, client_id=client_id, kind=kind,
-                      happened_at=happened_at or dt.datetime.now().replace(microsecond=0),
+                      happened_at=happened_at or clock.now().replace(microsecond=0),
                       note=(note or "").strip()[:MAX_NOTE_CHARS], next_step=(next_step or None))
     session.add(contact)
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.models import Notification
+from calc import clock
 
 MAX_TEXT = 2000
 
@@ -31,7 +32,7 @@ def add_notification(session: Session, recipient: str, text: str, *, kind: str =
     if not text.strip():
         raise ValueError("text: must not be empty")
     note = Notification(recipient=recipient[:64], kind=kind[:32], text=text[:MAX_TEXT], card=card,
-                        created_at=now or dt.datetime.now())
+                        created_at=now or clock.now())
     session.add(note)
     session.flush()
     return note
@@ -53,7 +54,7 @@ def mark_sent(session: Session, notification_id: int, *, error: str | None = Non
     if error:
         note.error = error[:200]
     else:
-        note.sent_at, note.error = now or dt.datetime.now(), None
+        note.sent_at, note.error = now or clock.now(), None
 
 
 def pending_for(session: Session, recipient: str) -> list[Notification]:

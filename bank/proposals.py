@@ -7,7 +7,6 @@ The payload is display-ready JSON (see the schema in `create_proposal`); the web
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import secrets
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.models import PROPOSAL_KINDS, Proposal
+from calc import clock
 
 DEFAULT_TTL_DAYS = 30
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -35,7 +35,7 @@ class ProposalExpired(ProposalError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now()
+    return clock.now()
 
 
 def create_proposal(session: Session, *, kind: str, payload: dict[str, Any], client_id: int | None = None,
@@ -103,14 +103,3 @@ def chart_path(token: str, name: str) -> str:
     '/proposals/abc/charts/allocation.png'
     """
     return f"/proposals/{token}/charts/{name}.png"
-
-
-def public_url(path: str) -> str:
-    """`path` on the URL users open (env PUBLIC_BASE_URL, default http://localhost:8000).
-
-    >>> import os; os.environ.pop("PUBLIC_BASE_URL", None) and None
-    >>> public_url("/proposals/abc")
-    'http://localhost:8000/proposals/abc'
-    """
-    base = os.environ.get("PUBLIC_BASE_URL", "").strip() or DEFAULT_PUBLIC_BASE_URL
-    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bank.models import UsageEvent
+from calc import clock
 
 
 def record_usage(session: Session, actor_id: str, role: str, feature: str, *, detail: dict[str, Any] | None = None,
@@ -24,7 +25,7 @@ def record_usage(session: Session, actor_id: str, role: str, feature: str, *, de
     if not feature:
         raise ValueError("feature: must not be empty")
     event = UsageEvent(actor_id=actor_id[:64], role=role or "unknown", feature=feature[:64],
-                       happened_at=at or dt.datetime.now(), detail=detail or {})
+                       happened_at=at or clock.now(), detail=detail or {})
     session.add(event)
     session.flush()
     return event

@@ -14,13 +14,14 @@ def round_yuan(amount: float) -> Decimal:
     return Decimal(repr(float(amount))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def fmt_yuan(amount: float) -> str:
-    """Format yuan with thousands separators and two decimals.
+def fmt_yuan(amount: float, unit: bool = True) -> str:
+    """Format yuan exactly to the fen, with thousands separators (balances, orders, transactions); `unit`
+    False leaves out 元 for tables whose heading names it.
 
-    >>> fmt_yuan(12345.678), fmt_yuan(-50)
-    ('12,345.68元', '-50.00元')
+    >>> fmt_yuan(12345.678), fmt_yuan(-50), fmt_yuan(27837400, unit=False)
+    ('12,345.68元', '-50.00元', '27,837,400.00')
     """
-    return f"{round_yuan(amount):,.2f}元"
+    return f"{round_yuan(amount):,.2f}" + ("元" if unit else "")
 
 
 def fmt_pct(rate: float, digits: int = 2) -> str:

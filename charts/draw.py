@@ -66,21 +66,6 @@ def fmt_value(value: float, fmt: str = "amount") -> str:
     raise ValueError(f"fmt: must be one of {', '.join(FORMATS)}, got {fmt!r}")
 
 
-def drawdown_series(nav: Sequence[float]) -> list[float]:
-    """Drawdown at each point: NAV over its running peak, minus one (0 at a new high, negative below it).
-
-    >>> [round(d, 4) for d in drawdown_series([1.0, 1.2, 0.9, 1.3, 1.04])]
-    [0.0, 0.0, -0.25, 0.0, -0.2]
-    """
-    peak, out = -math.inf, []
-    for value in nav:
-        if value <= 0:
-            raise ValueError("nav: every value must be positive")
-        peak = max(peak, value)
-        out.append(value / peak - 1.0)
-    return out
-
-
 def parse_x(x: Sequence[Any]) -> list[Any]:
     """X values for an axis: ISO date strings become dates; numbers and other labels stay as they are.
 
@@ -355,18 +340,20 @@ def line(x: Sequence[Any], series: Mapping[str, Sequence[float]], title: str, x_
 
 
 @_locked
-def drawdown(x: Sequence[Any], nav: Sequence[float], title: str) -> bytes:
-    """NAV on top and its drawdown below as a shaded area, the maximum drawdown marked and named.
+def drawdown(x: Sequence[Any], nav: Sequence[float], dd: Sequence[float], title: str) -> bytes:
+    """NAV on top and its drawdown `dd` (from calc.performance.drawdown_series) below as a shaded area, the
+    maximum drawdown marked and named.
 
     >>> drawdown(["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08"], [1.0, 1.1, 0.95, 1.02],
-    ...          "回测净值")[:8] == PNG_SIGNATURE
+    ...          [0.0, 0.0, -0.136, -0.073], "回测净值")[:8] == PNG_SIGNATURE
     True
     """
     _check_len("nav", nav, len(x), "x")
+    _check_len("drawdown", dd, len(x), "x")
     if not nav:
         raise ValueError("nav: needs at least one value")
     xs = parse_x(x)
-    dd = drawdown_series(nav)
+    dd = list(dd)
     worst = min(range(len(dd)), key=dd.__getitem__)
     fig = _figure()
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])

@@ -139,7 +139,10 @@ def _drawdown(data: Mapping[str, Any], title: str) -> bytes:
     nav = _numbers(data, "nav", "data", len(x), "x")
     if any(v <= 0 for v in nav):
         raise ChartDataError("data.nav: every value must be positive")
-    return draw.drawdown(x, nav, title)
+    drawdowns = _numbers(data, "drawdown", "data", len(x), "x")
+    if any(v > 0 for v in drawdowns):
+        raise ChartDataError("data.drawdown: every value must be zero or negative")
+    return draw.drawdown(x, nav, drawdowns, title)
 
 
 DRAWERS: dict[str, Callable[[Mapping[str, Any], str], bytes]] = {

@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +68,7 @@ class Engine:
               reset: bool = False) -> dict:
         """Add/replace `add`, remove `delete` (doc ids), write a new generation and swap it in; returns counts."""
         from knowledge.embed import load_embedder
-        from knowledge.index import build_faiss, save_faiss, update_faiss
-        from knowledge.tokens import tokenize
+        from knowledge.index import save_faiss
 
         with write_lock(self.root), self._lock:
             try:
@@ -86,45 +86,16 @@ class Engine:
             keep = [i for i, r in enumerate(old_records) if r["doc_id"] not in gone]
             removed = np.array([r["vid"] for r in old_records if r["doc_id"] in gone], dtype=np.int64)
             t0 = time.perf_counter()
-            new_records: list[dict] = []
-            for doc in add:
-                for ch in chunk_document(doc):
-                    new_records.append({
-                        "chunk_id": ch.chunk_id, "doc_id": doc.doc_id, "seq": ch.seq, "text": ch.text,
-                        "title": doc.title, "type": doc.type, "date": doc.date, "audience": doc.audience,
-                        "tags": list(doc.tags), "source": doc.source, "hash": ch.content_hash,
-                        "embed_text": ch.embed_text,
-                    })
+            new_records = chunk_records(add)
             t1 = time.perf_counter()
-            for rec in new_records:
-                rec["tokens"] = tokenize(rec.pop("embed_text"))
             cache = EmbeddingCache(self.root / "embcache.sqlite")
             texts = [f"{r['title']}\n{r['text']}" for r in new_records]
             vecs, embedded = embed_passages(embedder, texts, [r["hash"] for r in new_records], cache,
                                             progress=progress)
             cache.close()
             t2 = time.perf_counter()
-            next_vid = int(meta.get("next_vid", 0))
-            for rec in new_records:
-                rec["vid"], next_vid = next_vid, next_vid + 1
-            meta["next_vid"] = next_vid
-            records = [old_records[i] for i in keep] + new_records
-            old_vecs = snap.vectors[keep] if snap and keep else np.zeros((0, embedder.dim), np.float32)
-            vectors = np.vstack([old_vecs, vecs]) if len(new_records) else old_vecs
-            vids = np.array([r["vid"] for r in records], dtype=np.int64)
-            old_index = self._index if (snap and self._name == snap.name) else None
-            added_rows = np.arange(len(keep), len(records))
-            fx = update_faiss(old_index.faiss if old_index else None, vectors, vids, removed, added_rows) \
-                if old_index else build_faiss(vectors, vids)
-            for doc_id in gone:
-                meta["docs"].pop(doc_id, None)
-                meta["runtime"].pop(doc_id, None)
-            for doc in add:
-                meta["docs"][doc.doc_id] = {"origin": origin, "hash": doc_hash(doc)}
-                if origin == "runtime":
-                    meta["runtime"][doc.doc_id] = asdict(doc)
-            meta.update(extra_meta or {})
-            meta["built_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            records, vectors, fx = self._merge(snap, meta, keep, removed, new_records, vecs, embedder.dim)
+            record_documents(meta, gone, add, origin, extra_meta)
             from knowledge.index import EXACT_LIMIT, HybridIndex
 
             writer = (lambda p: save_faiss(fx, p)) if len(records) > EXACT_LIMIT else None
@@ -140,6 +111,53 @@ class Engine:
                     "deleted_docs": len((set(delete) - added_ids) & old_ids),
                     "new_chunks": len(new_records), "embedded": embedded, "chunks": len(records),
                     "generation": name}
+
+    def _merge(self, snap: Snapshot | None, meta: dict, keep: list[int], removed: np.ndarray,
+               new_records: list[dict], vecs: np.ndarray, dim: int) -> tuple[list[dict], np.ndarray, Any]:
+        """Kept and new records with fresh vector ids, their vectors, and the FAISS index (updated in place
+        when the loaded generation is the one on disk, else built anew)."""
+        from knowledge.index import build_faiss, update_faiss
+
+        old_records = snap.records if snap else []
+        next_vid = int(meta.get("next_vid", 0))
+        for rec in new_records:
+            rec["vid"], next_vid = next_vid, next_vid + 1
+        meta["next_vid"] = next_vid
+        records = [old_records[i] for i in keep] + new_records
+        old_vecs = snap.vectors[keep] if snap and keep else np.zeros((0, dim), np.float32)
+        vectors = np.vstack([old_vecs, vecs]) if len(new_records) else old_vecs
+        vids = np.array([r["vid"] for r in records], dtype=np.int64)
+        old_index = self._index if (snap and self._name == snap.name) else None
+        if old_index is None:
+            return records, vectors, build_faiss(vectors, vids)
+        added_rows = np.arange(len(keep), len(records))
+        return records, vectors, update_faiss(old_index.faiss, vectors, vids, removed, added_rows)
+
+
+def chunk_records(docs: list[Document]) -> list[dict]:
+    """The index records of `docs`: one per chunk, with its metadata and BM25 tokens (no vector or id yet)."""
+    from knowledge.tokens import tokenize
+
+    return [{
+        "chunk_id": ch.chunk_id, "doc_id": doc.doc_id, "seq": ch.seq, "text": ch.text, "title": doc.title,
+        "type": doc.type, "date": doc.date, "audience": doc.audience, "tags": list(doc.tags), "source": doc.source,
+        "hash": ch.content_hash, "tokens": tokenize(ch.embed_text),
+    } for doc in docs for ch in chunk_document(doc)]
+
+
+def record_documents(meta: dict, gone: set[str], added: list[Document], origin: str,
+                     extra_meta: dict | None) -> None:
+    """Update the index metadata in place: drop `gone`, list `added` with their origin and hash (runtime
+    documents whole, so a rebuild keeps them), merge `extra_meta` and stamp the build time."""
+    for doc_id in gone:
+        meta["docs"].pop(doc_id, None)
+        meta["runtime"].pop(doc_id, None)
+    for doc in added:
+        meta["docs"][doc.doc_id] = {"origin": origin, "hash": doc_hash(doc)}
+        if origin == "runtime":
+            meta["runtime"][doc.doc_id] = asdict(doc)
+    meta.update(extra_meta or {})
+    meta["built_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def doc_hash(doc: Document) -> str:

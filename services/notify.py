@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bank.db import session_scope
 from bank.notifications import add_notification, mark_sent, told_since
+from calc.clock import now
+from services.settings import get_settings
 from wecom import messages
 from wecom.api import WeComAPI, WeComAPIError
 from wecom.masking import mask_id
@@ -81,7 +82,7 @@ def send_now(recipient: str, body: dict[str, Any]) -> str | None:
         return "not configured"
     try:
         if external:
-            open_kfid = os.environ.get("WECOM_KF_OPEN_KFID", "")
+            open_kfid = get_settings().wecom_kf_open_kfid
             if not open_kfid:
                 return "not configured"
             api.call("kf/send_msg", {"touser": recipient, "open_kfid": open_kfid, **body})
@@ -102,7 +103,7 @@ def notify(recipient: str, text: str, *, card: dict[str, Any] | None = None, kin
     """
     try:
         with session_scope() as session:
-            if once_per is not None and told_since(session, recipient, kind, text, dt.datetime.now() - once_per):
+            if once_per is not None and told_since(session, recipient, kind, text, now() - once_per):
                 return None
             note_id = add_notification(session, recipient, text, kind=kind, card=card).id
     except (SQLAlchemyError, ValueError) as error:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bank.models import Product
+from calc.money import fmt_yuan
 from knowledge import config
 from knowledge.loaders import Document
 
@@ -37,7 +38,7 @@ def render(row: dict) -> Document:
     lines = [
         f"{row['name']}（产品代码{row['code']}）是{row['issuer']}发行的{row['category_name']}产品，"
         f"风险等级{r}（{RISK_TEXT.get(r, '')}），适合风险测评{SUITABLE.get(r, '')}的投资者。",
-        f"期限：{term}。起购金额：{float(row['min_amount']):,.0f}元。",
+        f"期限：{term}。起购金额：{fmt_yuan(float(row['min_amount']))}。",
         ret,
         f"费用：认/申购费{_pct(row.get('subscription_fee'))}，管理费{_pct(row.get('management_fee'))}（年），"
         f"赎回费{_pct(row.get('redemption_fee'))}。",

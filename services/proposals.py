@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bank.proposals import DEFAULT_TTL_DAYS, proposal_path, public_url
+from bank.proposals import DEFAULT_TTL_DAYS, proposal_path
+from services.links import public_url
 
 
 def validity_note(ttl_days: int = DEFAULT_TTL_DAYS) -> str:

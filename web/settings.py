@@ -1,4 +1,4 @@
-"""The web app's settings, read once from the environment (and an optional .env file)."""
+"""The web app's settings: services' settings plus the web's own, read once from the environment (and .env)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ import secrets
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.settings import Settings as ServiceSettings
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Everything the web app can be configured with; each field maps to an upper-case variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL of bank/; default var/bank.db")
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa server base URL")
-    public_base_url: str = Field(default="http://localhost:8000", description="URL users open, for links")
     session_secret: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
         description="Key signing the session cookie; set it in production (a random one is made per process)",

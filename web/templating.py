@@ -6,14 +6,16 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from calc.money import fmt_yuan
+
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
 def yuan(amount: str | float) -> str:
-    """An amount with thousands separators and two decimals, for display: 27837400 -> '27,837,400.00'."""
-    return f"{float(amount):,.2f}"
+    """An amount exact to the fen for the pages' tables (calc.money.fmt_yuan without 元): '27,837,400.00'."""
+    return fmt_yuan(float(amount), unit=False)
 
 
 templates.env.filters["yuan"] = yuan

@@ -30,6 +30,7 @@ from bank.models import (
     Transaction,
     UsageEvent,
 )
+from calc import clock
 
 Row = dict[str, Any]
 DEFAULT_CLIENTS = 640
@@ -62,7 +63,7 @@ def build(url: str | None = None, seed: int = 42, today: dt.date | None = None, 
           replace: bool = False, progress: bool = True) -> dict[str, int]:
     """Migrate the database at `url` to head and fill it with the demo bank; return row counts per table."""
     url = url or db.database_url()
-    today = today or dt.date.today()
+    today = today or clock.today()
     db.upgrade(url)
     engine = db.make_engine(url)
     if has_data(engine) and not replace:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from calc.performance import drawdown_series
+
 YEARS = list(range(2026, 2047))
 P50 = [200000 * 1.05**i for i in range(len(YEARS))]
 DATES = [(dt.date(2025, 12, 1) + dt.timedelta(days=7 * i)).isoformat() for i in range(40)]
@@ -28,7 +30,7 @@ CHARTS: dict[str, dict[str, Any]] = {
     "line": {"name": "savings", "kind": "line", "title": "养老金积累",
              "data": {"x": YEARS, "series": {"账户余额": P50}, "x_label": "年份"}},
     "drawdown": {"name": "backtest", "kind": "drawdown", "title": "组合回测",
-                 "data": {"x": DATES, "nav": NAV}},
+                 "data": {"x": DATES, "nav": NAV, "drawdown": drawdown_series(NAV).tolist()}},
 }
 
 

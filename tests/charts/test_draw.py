@@ -22,7 +22,8 @@ DRAWERS: dict[str, Callable[[], bytes]] = {
                                                  "p95": [1e5, 1.3e5, 1.5e5]}, "财富模拟", target=1.4e5),
     "bars": lambda: draw.bars(["近1月", "近1年"], {"收益": [1200, -300]}, "收益"),
     "line": lambda: draw.line(["2026-01-31", "2026-02-28"], {"组合": [1.0, 1.1]}, "净值", fmt="number"),
-    "drawdown": lambda: draw.drawdown(["2026-01-05", "2026-01-06", "2026-01-07"], [1.0, 0.9, 1.1], "回撤"),
+    "drawdown": lambda: draw.drawdown(["2026-01-05", "2026-01-06", "2026-01-07"], [1.0, 0.9, 1.1],
+                                          [0.0, -0.1, 0.0], "回撤"),
 }
 
 
@@ -81,12 +82,6 @@ def test_large_amounts_are_shown_in_wan(value: float, label: str) -> None:
     assert draw.fmt_amount(value) == label
 
 
-def test_drawdown_series_is_zero_at_new_highs_and_negative_below() -> None:
-    assert draw.drawdown_series([1.0, 2.0, 1.5, 2.5]) == pytest.approx([0, 0, -0.25, 0])
-    with pytest.raises(ValueError, match="nav"):
-        draw.drawdown_series([1.0, 0.0])
-
-
 @pytest.mark.parametrize(("call", "field"), [
     (lambda: draw.pie(["a", "b"], [1], "t"), "values"),
     (lambda: draw.pie(["a"], [-1], "t"), "values"),
@@ -96,7 +91,8 @@ def test_drawdown_series_is_zero_at_new_highs_and_negative_below() -> None:
     (lambda: draw.fan([1, 2], {"p5": [1, 2], "p50": [1], "p95": [1, 2]}, "t"), "bands.p50"),
     (lambda: draw.bars(["a"], {}, "t"), "series"),
     (lambda: draw.line([1, 2], {"x": [1]}, "t"), "series.x"),
-    (lambda: draw.drawdown(["2026-01-01"], [1, 2], "t"), "nav"),
+    (lambda: draw.drawdown(["2026-01-01"], [1, 2], [0, 0], "t"), "nav"),
+    (lambda: draw.drawdown(["2026-01-01"], [1], [0, 0], "t"), "drawdown"),
     (lambda: draw.fmt_value(1, "yuan"), "fmt"),
 ])
 def test_bad_input_is_refused_naming_the_field(call: Callable[[], object], field: str) -> None:

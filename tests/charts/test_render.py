@@ -71,6 +71,8 @@ def broken(kind: str, path: str, value: Any) -> dict[str, Any]:
     (broken("line", "data.x_label", 5), r"data\.x_label: must be a text"),
     (broken("drawdown", "data.nav", [1.0] * 39 + [0.0]), r"data\.nav: every value must be positive"),
     (broken("drawdown", "data.x", [{"d": 1}] * 40), r"data\.x\[0\]: must be a text or a number"),
+    (broken("drawdown", "data.drawdown", [0.0] * 39 + [0.1]), r"data\.drawdown: every value must be zero or negative"),
+    (broken("drawdown", "data.drawdown", KeyError), r"data\.drawdown: must be a list"),
 ])
 def test_bad_data_is_refused_naming_the_field(chart: Any, message: str) -> None:
     with pytest.raises(ChartDataError, match=message):

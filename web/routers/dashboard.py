@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 
+from calc import clock
 from services.dashboard import PeriodError, advisor_dashboard, check_period, team_dashboard
 from web.charts import column_chart, hbar_chart
 from web.deps import SessionDep
@@ -23,7 +24,7 @@ def period(
     end: Annotated[dt.date | None, Query(description="Last day (inclusive), default today")] = None,
 ) -> tuple[dt.date, dt.date]:
     """The requested period; 422 naming `start` or `end` when it is reversed or longer than a year."""
-    end = end or dt.date.today()
+    end = end or clock.today()
     start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     try:
         check_period(start, end)

@@ -8,7 +8,6 @@ not decide. Unknown ids get 404, expired pushes 410 (Chinese pages).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from functools import lru_cache
 from typing import Any
@@ -17,7 +16,9 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from calc import clock
 from calc.money import fmt_pct, fmt_yuan
+from calc.performance import drawdown_series
 from charts.render import render
 from services.backtests import portfolio_backtest
 from services.prospects import UnknownProduct, portfolio_requirements
@@ -96,7 +97,7 @@ def _figure_rows(figures: dict[str, Any] | None) -> list[tuple[str, str]]:
 @lru_cache(maxsize=32)
 def _chart_png(portfolio_id: int, name: str, dates: tuple[str, ...], nav: tuple[float, ...]) -> bytes:
     return render({"name": "backtest", "kind": "drawdown", "title": f"{name}回测净值与回撤",
-                   "data": {"x": list(dates), "nav": list(nav)}})
+                   "data": {"x": list(dates), "nav": list(nav), "drawdown": drawdown_series(nav).tolist()}})
 
 
 @router.get("/portfolios/{portfolio_id}/backtest.png", summary="The back-test chart of a model portfolio (PNG)",
@@ -130,7 +131,7 @@ def _may_decide(user: WebUser | None, details: PushDetails) -> bool:
 
 def _load(request: Request, task_id: str, session: Session, user: WebUser | None) -> PushDetails | HTMLResponse:
     try:
-        return view_push(session, task_id, dt.datetime.now())
+        return view_push(session, task_id, clock.now())
     except PushExpired:
         return _refused(request, status.HTTP_410_GONE, PUSH_MESSAGES[status.HTTP_410_GONE], user)
     except PushNotFound:
@@ -156,7 +157,7 @@ def _decide(task_id: str, request: Request, user: WebUser | None, session: Sessi
         return details
     if not _may_decide(user, details):
         return _refused(request, status.HTTP_403_FORBIDDEN, "只有收到这条推荐的客户本人可以确认或暂不。", user)
-    now = dt.datetime.now()
+    now = clock.now()
     result = (confirm_push if confirm else decline_push)(session, task_id, details.client_id, now)
     session.commit()  # the orders are stored before anyone is told about them
     tell_advisor(result)
