@@ -166,6 +166,21 @@ def calmar(nav: Any, periods_per_year: float = TRADING_DAYS) -> float:
     return float("inf") if depth == 0 else annualized_return(nav, periods_per_year) / abs(depth)
 
 
+def rebalance_starts(index: pd.Index, rebalance: str | None) -> list[int]:
+    """Row numbers where a holding period starts: the first row, then the first row of each new month,
+    quarter or year ("M", "Q", "Y"; needs a date index); only the first with `rebalance` None.
+
+    >>> rebalance_starts(pd.date_range("2026-01-30", periods=4), "M"), rebalance_starts(pd.RangeIndex(3), None)
+    ([0, 2], [0])
+    """
+    if rebalance is None:
+        return [0]
+    if rebalance not in ("M", "Q", "Y") or not isinstance(index, pd.DatetimeIndex):
+        raise CalcInputError("rebalance", "must be None, 'M', 'Q' or 'Y' (with a date index)", "再平衡频率无效")
+    periods = np.asarray(index.to_period(rebalance))
+    return [0] + [i for i in range(1, len(periods)) if periods[i] != periods[i - 1]]
+
+
 def backtest(weights: Any, navs: pd.DataFrame, rebalance: str | None = None,
              periods_per_year: float = TRADING_DAYS) -> BacktestResult:
     """Portfolio NAVs for one weight vector or a (portfolios × assets) matrix, buy-and-hold or rebalanced.
@@ -189,14 +204,7 @@ def backtest(weights: Any, navs: pd.DataFrame, rebalance: str | None = None,
     if not np.all(np.isfinite(w)) or np.any(w < 0) or np.any(np.abs(w.sum(axis=1) - 1) > 1e-6):
         raise WeightsError("weights", "must be non-negative and sum to 1", "配置比例应非负且之和为100%")
     prices = navs.to_numpy()
-    if rebalance is None:
-        starts = [0]
-    elif rebalance in ("M", "Q", "Y") and isinstance(navs.index, pd.DatetimeIndex):
-        key = {"M": navs.index.to_period("M"), "Q": navs.index.to_period("Q"), "Y": navs.index.to_period("Y")}
-        periods = np.asarray(key[rebalance])
-        starts = [0] + [i for i in range(1, len(periods)) if periods[i] != periods[i - 1]]
-    else:
-        raise CalcInputError("rebalance", "must be None, 'M', 'Q' or 'Y' (with a date index)", "再平衡频率无效")
+    starts = rebalance_starts(navs.index, rebalance)
     out = np.empty((len(prices), w.shape[0]))
     value = np.ones(w.shape[0])
     bounds = [*starts[1:], len(prices)]

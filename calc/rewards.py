@@ -88,6 +88,15 @@ def months_between(start: date, end: date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
+def _check_dates(last_active: date, today: date) -> None:
+    """Both are dates and the last activity is not after today; else CalcInputError naming the field."""
+    for name, value in (("last_active", last_active), ("today", today)):
+        if not isinstance(value, date):
+            raise CalcInputError(name, "must be a date", "日期无效")
+    if last_active > today:
+        raise CalcInputError("last_active", "is after today", "上次活跃日期不能晚于今天")
+
+
 def evaluate_rewards(previous_assets: float, current_assets: float, previous_allocation_score: float,
                      current_allocation_score: float, last_active: date, today: date,
                      rules: RewardRules | None = None) -> RewardsResult:
@@ -115,11 +124,7 @@ def evaluate_rewards(previous_assets: float, current_assets: float, previous_all
     now = non_negative("current_assets", current_assets, "当前资产不能为负数或无效")
     old_score = in_range("previous_allocation_score", previous_allocation_score, 0, 100, "配置分应在0到100之间")
     new_score = in_range("current_allocation_score", current_allocation_score, 0, 100, "配置分应在0到100之间")
-    for name, value in (("last_active", last_active), ("today", today)):
-        if not isinstance(value, date):
-            raise CalcInputError(name, "must be a date", "日期无效")
-    if last_active > today:
-        raise CalcInputError("last_active", "is after today", "上次活跃日期不能晚于今天")
+    _check_dates(last_active, today)
     names = [BASE_TIER_ZH] + [name for _, name in rules.tiers]
     old_tier, new_tier = tier_index(before, rules), tier_index(now, rules)
     earned: list[Reward] = []

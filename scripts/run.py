@@ -24,7 +24,8 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
-def main() -> int:
+def _services() -> tuple[list[Service], int, int]:
+    """The three services on their configured ports, and the web and Rasa ports."""
     actions_port = _port("ACTIONS_PORT", 5055)
     rasa_port = _port("RASA_PORT", 5005)
     web_port = _port("WEB_PORT", 8000)
@@ -37,11 +38,27 @@ def main() -> int:
     # Links in chat replies (proposals, charts, pushes) point at the web app users can open.
     public = {"PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or f"http://localhost:{web_port}"}
     web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}", **public}
-    services: list[Service] = [
+    return [
         action_server(actions_port, env=public, log_path=LOG_DIR / "actions.log"),
         rasa_server(rasa_port, endpoints, credentials, log_path=LOG_DIR / "rasa.log"),
         web_app(web_port, env=web_env, log_path=LOG_DIR / "web.log", host=os.environ.get("WEB_HOST", "127.0.0.1")),
-    ]
+    ], web_port, rasa_port
+
+
+def _start(services: list[Service]) -> None:
+    """Start every service, then wait until each answers, printing where it listens."""
+    started = time.monotonic()
+    for service in services:
+        print(f"starting {service.name} (log: {service.log_path.relative_to(ROOT)}) …", flush=True)
+        service.start()
+    for service in services:
+        timeout = 240.0 if service.name == "Rasa server" else 90.0
+        service.wait_ready(timeout)
+        print(f"  ✓ {service.name:<14} {service.url}   ({time.monotonic() - started:.0f} s)", flush=True)
+
+
+def main() -> int:
+    services, web_port, rasa_port = _services()
     stopping = False
 
     def stop_all(signum: int | None = None, frame: FrameType | None = None) -> None:
@@ -57,14 +74,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop_all)
     signal.signal(signal.SIGTERM, stop_all)
     try:
-        started = time.monotonic()
-        for service in services:
-            print(f"starting {service.name} (log: {service.log_path.relative_to(ROOT)}) …", flush=True)
-            service.start()
-        for service in services:
-            timeout = 240.0 if service.name == "Rasa server" else 90.0
-            service.wait_ready(timeout)
-            print(f"  ✓ {service.name:<14} {service.url}   ({time.monotonic() - started:.0f} s)", flush=True)
+        _start(services)
     except ServiceError as error:
         print(f"启动失败 / failed to start: {error}", file=sys.stderr, flush=True)
         stop_all()
