@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
@@ -27,11 +28,13 @@ SYNTH_N = 100_000
 
 
 def pct(xs: list[float]) -> tuple[float, float]:
+    """p50 and p95 of durations given in seconds, in milliseconds."""
     a = np.array(xs) * 1000
     return float(np.percentile(a, 50)), float(np.percentile(a, 95))
 
 
-def timed(fn, *args, **kw) -> float:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[..., object], *args: object, **kw: object) -> float:
+    """Wall time of one call `fn(*args, **kw)` in seconds."""
     t = time.perf_counter()
     fn(*args, **kw)
     return time.perf_counter() - t
@@ -45,6 +48,7 @@ def brute_force(vectors: np.ndarray, q: np.ndarray, k: int = 50) -> np.ndarray:
 
 
 def latency_table(name: str, index: HybridIndex, qvecs: np.ndarray, qtoks: list[list[str]]) -> list[tuple]:
+    """Rows (index name, operation, p50 ms, p95 ms) for the baseline and each search operation on `index`."""
     rows = []
     for label, fn in [
         ("numpy brute-force dense (baseline)", lambda i: brute_force(index.vectors, qvecs[i])),
@@ -60,15 +64,19 @@ def latency_table(name: str, index: HybridIndex, qvecs: np.ndarray, qtoks: list[
     return rows
 
 
-def main() -> None:
+def shipped_index() -> tuple[Engine, HybridIndex]:
+    """Build or check the shipped index, print its size and the no-op `ensure` time, return engine and index."""
     t0 = time.perf_counter()
     ensure(progress=False)
     engine = get_engine()
     index = engine.index()
     print(f"shipped index: {len(index)} chunks, built/checked in {time.perf_counter() - t0:.1f} s; "
           f"`ensure` with nothing changed: {timed(ensure) * 1000:.0f} ms")
+    return engine, index
 
-    # 1. Recall of the three modes.
+
+def eval_table() -> None:
+    """Print recall@1/5/10 and MRR of the three modes on the eval set, plus answer() found/not-found rates."""
     res = run_eval(None)
     print(f"\n## Eval set ({res['n']} questions)\n")
     print("| mode | recall@1 | recall@5 | recall@10 | MRR |\n|---|---|---|---|---|")
@@ -77,17 +85,9 @@ def main() -> None:
     print(f"\nanswer(): found {res['answered']:.3f} of answerable; not-found {res['offtopic_not_found']:.3f} "
           f"of {res['offtopic_n']} off-topic")
 
-    # 2. Query latency.
-    from knowledge.embed import load_embedder
 
-    embedder = load_embedder(engine.snapshot().meta["model_key"])
-    questions = [q["q"] for q in load_questions()["questions"]]
-    embed_times = [timed(embedder.encode_queries, [q]) for q in questions[:50]]
-    qvecs = embedder.encode_queries(questions)
-    qtoks = [tokenize(q) for q in questions]
-    tok_times = [timed(tokenize, q) for q in questions]
-    rows = latency_table(f"shipped ({len(index)})", index, qvecs, qtoks)
-
+def synthetic_index(index: HybridIndex) -> tuple[HybridIndex, float]:
+    """Build a SYNTH_N-chunk index from noisy copies of the shipped chunks; return it and its build seconds."""
     rng = np.random.default_rng(0)
     base = index.vectors
     pick = rng.integers(0, len(base), SYNTH_N)
@@ -104,12 +104,18 @@ def main() -> None:
                         "tokens": [t for t, k in zip(toks, keep, strict=True) if k] or toks[:1]})
     t = time.perf_counter()
     synth = HybridIndex(records, vecs)
-    build_s = time.perf_counter() - t
-    rows += latency_table(f"synthetic ({SYNTH_N:,})", synth, qvecs, qtoks)
-    exact = [set(brute_force(synth.vectors, q, 10).tolist()) for q in qvecs]
-    approx = [{r for r, _ in synth.dense(q, 10, None)} for q in qvecs]
-    overlap = np.mean([len(a & e) / 10 for a, e in zip(approx, exact, strict=True)])
+    return synth, time.perf_counter() - t
 
+
+def dense_overlap(index: HybridIndex, qvecs: np.ndarray) -> float:
+    """Mean top-10 overlap between the index's faiss dense search and exact brute-force search."""
+    exact = [set(brute_force(index.vectors, q, 10).tolist()) for q in qvecs]
+    approx = [{r for r, _ in index.dense(q, 10, None)} for q in qvecs]
+    return float(np.mean([len(a & e) / 10 for a, e in zip(approx, exact, strict=True)]))
+
+
+def print_latency_rows(rows: list[tuple]) -> None:
+    """Print the query latency table, each index's rows relative to its first (baseline) row."""
     print("\n## Query latency (ms; query embedding excluded, reported below)\n")
     print("| index | operation | p50 | p95 | vs baseline p50 |\n|---|---|---|---|---|")
     for name in dict.fromkeys(r[0] for r in rows):
@@ -117,13 +123,33 @@ def main() -> None:
         base_p50 = mine[0][2]
         for _, label, p50, p95 in mine:
             print(f"| {name} | {label} | {p50:.2f} | {p95:.2f} | {p50 / base_p50:.2f}x |")
+
+
+def latency_section(engine: Engine, index: HybridIndex) -> None:
+    """Time queries on the shipped and synthetic indexes and print the latency table and its footnotes."""
+    from knowledge.embed import load_embedder
+
+    embedder = load_embedder(engine.snapshot().meta["model_key"])
+    questions = [q["q"] for q in load_questions()["questions"]]
+    embed_times = [timed(embedder.encode_queries, [q]) for q in questions[:50]]
+    qvecs = embedder.encode_queries(questions)
+    qtoks = [tokenize(q) for q in questions]
+    tok_times = [timed(tokenize, q) for q in questions]
+    rows = latency_table(f"shipped ({len(index)})", index, qvecs, qtoks)
+    synth, build_s = synthetic_index(index)
+    rows += latency_table(f"synthetic ({SYNTH_N:,})", synth, qvecs, qtoks)
+    overlap = dense_overlap(synth, qvecs)
+
+    print_latency_rows(rows)
     e50, e95 = pct(embed_times)
     t50, _ = pct(tok_times)
     print(f"\nquery embedding ({embedder.name}): p50 {e50:.1f} ms, p95 {e95:.1f} ms; jieba tokenizing p50 {t50:.2f} ms")
     print(f"synthetic index: IVF (nlist {synth.faiss.nlist}, nprobe {synth.faiss.nprobe}) build {build_s:.1f} s "
           f"incl. BM25; dense top-10 overlap with exact search {overlap:.3f}")
 
-    # 3. Ingestion throughput, split by stage (fresh index and empty embedding cache).
+
+def ingestion_table(engine: Engine) -> None:
+    """Ingest a third of the corpus into a fresh index with a cold embedding cache; print seconds per stage."""
     docs = corpus_documents()[::3]
     with tempfile.TemporaryDirectory() as tmp:
         eng = Engine(Path(tmp))
@@ -135,11 +161,20 @@ def main() -> None:
         cached_s = time.perf_counter() - t
     print(f"\n## Ingestion ({len(docs)} documents, {n} chunks, cold embedding cache)\n")
     print("| stage | seconds | chunks/s |\n|---|---|---|")
-    for stage, key in (("chunking", "chunk_s"), ("embedding", "embed_s"), ("indexing + atomic write", "index_s")):
+    stages = (("chunking + tokenizing", "chunk_s"), ("embedding", "embed_s"), ("indexing + atomic write", "index_s"))
+    for stage, key in stages:
         print(f"| {stage} | {tm[key]:.3f} | {n / max(tm[key], 1e-9):,.0f} |")
     total = sum(tm.values())
     print(f"| total | {total:.3f} | {n / total:,.0f} |")
     print(f"| re-ingest, all cached | {cached_s:.3f} | {n / cached_s:,.0f} |")
+
+
+def main() -> None:
+    """Run the eval, query latency and ingestion benchmarks in that order."""
+    engine, index = shipped_index()
+    eval_table()  # 1. Recall of the three modes.
+    latency_section(engine, index)  # 2. Query latency.
+    ingestion_table(engine)  # 3. Ingestion throughput, split by stage (fresh index and empty embedding cache).
 
 
 if __name__ == "__main__":

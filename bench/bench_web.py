@@ -1,4 +1,4 @@
-"""Benchmark web/ and bank/dashboard.py: dashboard query latency vs SELECT 1, and HTTP latency vs GET /health.
+"""Benchmark web/ and services/dashboard.py: dashboard query latency vs SELECT 1, and HTTP latency vs GET /health.
 
 Run from the repo root: .venv/bin/python bench/bench_web.py (builds a temporary demo bank, never var/bank.db;
 starts the web app under uvicorn on a free port and stops it afterwards).
