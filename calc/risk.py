@@ -225,7 +225,8 @@ def level_rank(level: str | None) -> int | None:
 def assessment_expired(assessed_on: date | None, today: date, max_age_days: int = RISK_VALID_DAYS) -> bool:
     """Whether a risk assessment is too old to rely on: never assessed, or more than `max_age_days` ago.
 
-    Rule: expired when ``assessed_on is None`` or ``(today - assessed_on).days > max_age_days``.
+    Rule: expired when ``assessed_on is None`` or ``(today - assessed_on).days > max_age_days``. An assessment
+    dated after `today` (stored by a process whose clock is ahead) counts as recent, not as an error.
 
     Examples
     --------
@@ -242,6 +243,4 @@ def assessment_expired(assessed_on: date | None, today: date, max_age_days: int 
         return True
     if not isinstance(assessed_on, date):
         raise CalcInputError("assessed_on", "must be a date or None", "测评日期无效")
-    if assessed_on > today:
-        raise CalcInputError("assessed_on", "is in the future", "测评日期不能晚于今天")
     return (today - assessed_on).days > max_age_days
