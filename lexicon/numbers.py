@@ -200,3 +200,17 @@ def yes_no(text: str) -> bool | None:
     if any(word in normal for word in _YES if len(word) > 1 or word in "是对好行嗯要") or normal in _YES:
         return True
     return None
+
+
+NONE_WORDS = ("没有", "没", "无", "零", "不知道", "不清楚", "不确定", "暂时不")
+"""Words in a reply that mean "nothing" or "none to speak of" (a form then takes 0)."""
+
+
+def says_none(text: str) -> bool:
+    """Whether a reply means "nothing" (没有 / 都没 / 不知道 / 0).
+
+    >>> says_none("都没有"), says_none("不知道"), says_none("0元"), says_none("零"), says_none("10万")
+    (True, True, True, True, False)
+    """
+    return text.strip() in ("0", "0元") or any(word in text for word in NONE_WORDS)
+

@@ -8,9 +8,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+from lexicon.numbers import parse_int
+
+# A simple Chinese numeral up to 99: one digit, or tens written with 十 (十一, 二十, 三十五).
+_SIMPLE_CN = re.compile(r"[一二两三四五六七八九]|[一二两三四五六七八九]?十[一二两三四五六七八九]?")
 
 
 class PeriodParseError(ValueError):
@@ -31,7 +35,8 @@ class Period:
 
 
 def cn_number(token: str) -> int:
-    """An integer from Arabic digits or simple Chinese numerals up to 99.
+    """An integer from Arabic digits or simple Chinese numerals up to 99 (-1 for anything else); the value is
+    read by lexicon.numbers, the one numeral parser.
 
     >>> cn_number("12"), cn_number("三"), cn_number("十一"), cn_number("二十"), cn_number("三十")
     (12, 3, 11, 20, 30)
@@ -40,12 +45,10 @@ def cn_number(token: str) -> int:
     """
     if token.isdigit():
         return int(token)
-    if any(ch not in CN_DIGITS for ch in token) or token.count("十") > 1:
+    if not _SIMPLE_CN.fullmatch(token):
         return -1
-    if "十" in token:
-        tens, _, ones = token.partition("十")
-        return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
-    return CN_DIGITS[token] if len(token) == 1 else -1
+    value = parse_int(token)
+    return -1 if value is None else value
 
 
 def _month(year: int, month: int, label: str) -> Period:
@@ -86,54 +89,88 @@ def parse_period(text: str, today: dt.date, past: bool = False) -> Period:
     lexicon.periods.PeriodParseError: text: no period recognised in '随便'
     """
     t = text.replace(" ", "")
+    try:
+        for rule in _RULES:
+            if period := rule(t, today):
+                return period
+        if period := _bare_month(t, today, past):
+            return period
+    except PeriodParseError:
+        raise PeriodParseError(text) from None
+    raise PeriodParseError(text)
+
+
+def _year_month(t: str, today: dt.date) -> Period | None:
+    """"2027年3月"."""
     if m := re.search(r"(\d{4})年" + _NUM + "月", t):
         year, month = int(m.group(1)), cn_number(m.group(2))
         if 1 <= month <= 12:
             return _month(year, month, f"{year}年{month}月")
+    return None
+
+
+def _next_days(t: str, today: dt.date) -> Period | None:
+    """"未来7天", "最近30天"; fewer than one day is an error, not another phrase."""
     if m := re.search(r"(未来|最近|近|接下来)" + _NUM + r"(天|日)", t):
         days = cn_number(m.group(2))
         if days < 1:
-            raise PeriodParseError(text)
+            raise PeriodParseError(t)
         return Period(today, today + dt.timedelta(days=days - 1), f"未来{days}天")
-    if "今天" in t or "今日" in t:
-        return Period(today, today, "今天")
-    if "明天" in t or "明日" in t:
-        tomorrow = today + dt.timedelta(days=1)
-        return Period(tomorrow, tomorrow, "明天")
-    if "昨天" in t or "昨日" in t:
-        yesterday = today - dt.timedelta(days=1)
-        return Period(yesterday, yesterday, "昨天")
+    return None
+
+
+def _day(t: str, today: dt.date) -> Period | None:
+    """今天, 明天, 昨天."""
+    for words, offset, label in ((("今天", "今日"), 0, "今天"), (("明天", "明日"), 1, "明天"),
+                                 (("昨天", "昨日"), -1, "昨天")):
+        if any(w in t for w in words):
+            day = today + dt.timedelta(days=offset)
+            return Period(day, day, label)
+    return None
+
+
+_WEEKS = ((("下下周", "下下个星期"), 14, "下下周"), (("上周", "上个星期", "上星期"), -7, "上周"),
+          (("下周", "下个星期", "下星期"), 7, "下周"), (("本周", "这周", "这个星期", "本星期", "这星期"), 0, "本周"))
+
+
+def _week(t: str, today: dt.date) -> Period | None:
+    """本周, 上周, 下周, 下下周 (weeks start on Monday)."""
     monday = today - dt.timedelta(days=today.weekday())
-    if "下下周" in t or "下下个星期" in t:
-        start = monday + dt.timedelta(days=14)
-        return Period(start, start + dt.timedelta(days=6), "下下周")
-    if "上周" in t or "上个星期" in t or "上星期" in t:
-        start = monday - dt.timedelta(days=7)
-        return Period(start, start + dt.timedelta(days=6), "上周")
-    if "下周" in t or "下个星期" in t or "下星期" in t:
-        start = monday + dt.timedelta(days=7)
-        return Period(start, start + dt.timedelta(days=6), "下周")
-    if any(w in t for w in ("本周", "这周", "这个星期", "本星期", "这星期")):
-        return Period(monday, monday + dt.timedelta(days=6), "本周")
+    for words, offset, label in _WEEKS:
+        if any(w in t for w in words):
+            start = monday + dt.timedelta(days=offset)
+            return Period(start, start + dt.timedelta(days=6), label)
+    return None
+
+
+def _relative_month(t: str, today: dt.date) -> Period | None:
+    """本月, 上月, 下月."""
     if "下个月" in t or "下月" in t:
         return _month(*_add_months(today.year, today.month, 1), "下月")
     if "上个月" in t or "上月" in t:
         return _month(*_add_months(today.year, today.month, -1), "上月")
     if any(w in t for w in ("本月", "这个月", "当月", "这月")):
         return _month(today.year, today.month, "本月")
+    return None
+
+
+def _quarter_or_year(t: str, today: dt.date) -> Period | None:
+    """本季度, 上季度, 去年, 今年."""
+    first = (today.month - 1) // 3 * 3 + 1
     if "本季度" in t or "这个季度" in t or "这季度" in t:
-        first = (today.month - 1) // 3 * 3 + 1
-        start = dt.date(today.year, first, 1)
-        end = _month(*_add_months(today.year, first, 2), "").end
-        return Period(start, end, "本季度")
+        return Period(dt.date(today.year, first, 1), _month(*_add_months(today.year, first, 2), "").end, "本季度")
     if "上季度" in t or "上个季度" in t:
-        first = (today.month - 1) // 3 * 3 + 1
         year, month = _add_months(today.year, first, -3)
         return Period(dt.date(year, month, 1), _month(*_add_months(year, month, 2), "").end, "上季度")
     if "去年" in t:
         return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31), "去年")
     if "今年" in t or "本年" in t:
         return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), "今年")
+    return None
+
+
+def _bare_month(t: str, today: dt.date, past: bool) -> Period | None:
+    """"3月": the next such month, or with `past` the latest one that has begun."""
     if m := re.search(_NUM + "月", t):
         month = cn_number(m.group(1))
         if 1 <= month <= 12:
@@ -142,7 +179,12 @@ def parse_period(text: str, today: dt.date, past: bool = False) -> Period:
             else:
                 year = today.year if month >= today.month else today.year + 1
             return _month(year, month, f"{year}年{month}月")
-    raise PeriodParseError(text)
+    return None
+
+
+# Tried in order: the first phrase found names the period.
+_RULES: tuple[Callable[[str, dt.date], Period | None], ...] = (
+    _year_month, _next_days, _day, _week, _relative_month, _quarter_or_year)
 
 
 def period_so_far(text: str, today: dt.date) -> Period:
