@@ -6,11 +6,67 @@ so a proposal can print them and a user can change them ("假设通胀2.5%，可
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from calc.errors import CalcInputError
+
+
+@dataclass(frozen=True)
+class Range:
+    """The accepted values of one planning input or assumption: low <= value <= high (low < value when
+    `low_open`). The one definition that calc checks and the bot's re-ask texts quote.
+
+    Examples
+    --------
+    >>> years = Range(1, 50, name_zh="期限")
+    >>> 10 in years, 0 in years, 0 in Range(0, 1e10, low_open=True)
+    (True, False, False)
+    >>> years.check("years", 60)
+    Traceback (most recent call last):
+    ...
+    calc.errors.CalcInputError: years: must be between 1 and 50, got 60
+    """
+
+    low: float
+    high: float
+    low_open: bool = False
+    name_zh: str = ""
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def check(self, field: str, value: float) -> float:
+        """`value` as a float when it is in the range, else raise CalcInputError naming `field`."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise CalcInputError(field, f"must be a number, got {value!r}", f"{self.name_zh or field}应为数字") from None
+        if number not in self:
+            low = f"above {self.low:g} and at most" if self.low_open else f"between {self.low:g} and"
+            low_zh = f"大于{self.low:g}且不超过" if self.low_open else f"在{self.low:g}到"
+            high_zh = f"{self.high:g}" if self.low_open else f"{self.high:g}之间"
+            raise CalcInputError(field, f"must be {low} {self.high:g}, got {number:g}",
+                                 f"{self.name_zh or field}应{low_zh}{high_zh}")
+        return number
+
+
+BOUNDS: dict[str, Range] = {
+    "inflation": Range(-0.02, 0.10, name_zh="通胀假设"),
+    "replacement_ratio": Range(0.30, 1.20, name_zh="收入替代率"),
+    "life_expectancy": Range(60, 120, name_zh="规划寿命"),
+    "insurance_multiple": Range(0, 50, name_zh="保额倍数"),
+    "premium_share": Range(0, 0.5, name_zh="保费占比"),
+    "pension_growth": Range(-0.05, 0.2, name_zh="养老金增长率"),
+    "trading_days": Range(200, 366, name_zh="年交易日"),
+}
+"""Plausible values of the assumptions a user or caller may override (`Assumptions.check`); the chat's
+re-ask texts for "通胀改成…" / "替代率改成…" quote these ranges."""
 
 # Expected annual return (arithmetic mean) and volatility by asset class, nominal, before fees.
 # Long-run planning figures in the range Chinese banks and fund companies publish for capital-market
@@ -74,16 +130,8 @@ class Assumptions:
 
     def check(self) -> None:
         """Raise CalcInputError when a value is outside a plausible range."""
-        bounds = {
-            "inflation": (-0.05, 0.20), "replacement_ratio": (0.1, 1.5), "life_expectancy": (60, 120),
-            "insurance_multiple": (0, 50), "premium_share": (0, 0.5), "pension_growth": (-0.05, 0.2),
-            "trading_days": (200, 366),
-        }
-        for name, (low, high) in bounds.items():
-            value = getattr(self, name)
-            if not low <= value <= high:
-                raise CalcInputError(name, f"must be between {low} and {high}, got {value}",
-                                     f"假设{name}应在{low}到{high}之间")
+        for name, bounds in BOUNDS.items():
+            bounds.check(name, getattr(self, name))
         if not 0 < self.emergency_months_low <= self.emergency_months_high <= 24:
             raise CalcInputError("emergency_months_low", "must satisfy 0 < low <= high <= 24",
                                  "应急资金月数设置不合理")

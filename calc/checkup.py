@@ -13,7 +13,7 @@ from typing import Any
 
 from calc.assumptions import Assumptions, resolve
 from calc.errors import CalcInputError
-from calc.money import fmt_pct, fmt_yuan
+from calc.money import fmt_approx, fmt_pct, fmt_wan, fmt_yuan
 from calc.risk import parse_level
 from calc.validate import finite, in_range, non_negative
 
@@ -52,6 +52,12 @@ MAX_MONTHLY_INCOME = 10_000_000.0
 """Plausible cap on monthly income or expenses (1,000万元 a month); anything above is a typing error."""
 MAX_AMOUNT = 1e11
 """Plausible cap on any single amount (1,000亿元)."""
+INPUT_RANGES: Mapping[str, tuple[float, float]] = {
+    "age": (18, 100), "monthly_income": (0, MAX_MONTHLY_INCOME), "monthly_expenses": (0, MAX_MONTHLY_INCOME),
+    "dependants": (0, 20), "amount": (0, MAX_AMOUNT), "horizon_years": (0, 100),
+}
+"""The one statement of what a check-up accepts (inclusive bounds): `run_checkup` enforces it and the chat form
+re-asks with it. "amount" bounds every holding, cover and premium; income and expenses are per month."""
 PROTECTION_HIGH = 1.5
 """Cover above 1.5x the 双十 target (or premiums above 1.5x 10% of income) is flagged as more than needed."""
 CONCENTRATION_HIGH, CONCENTRATION_MEDIUM = 0.8, 0.5
@@ -161,7 +167,7 @@ def target_allocation(risk_level: str | int, horizon_years: float) -> dict[str, 
     0.15
     """
     level = parse_level(risk_level, "C", "risk_level")
-    horizon = in_range("horizon_years", horizon_years, 0, 100, "投资期限应在0到100年之间")
+    horizon = _checked("horizon_years", horizon_years, "投资期限应在{low}到{high}年之间")
     scale = min(1.0, horizon / FULL_HORIZON_YEARS)
     base = BASE_ALLOCATION[level]
     weights = {c: (base.get(c, 0.0) * (scale if c not in ("cash", "fixed") else 1.0)) for c in ASSET_CLASSES}
@@ -170,15 +176,26 @@ def target_allocation(risk_level: str | int, horizon_years: float) -> dict[str, 
     return weights
 
 
+def _checked(field: str, value: float, zh: str, limits: str | None = None) -> float:
+    """`value` within `INPUT_RANGES[limits or field]`, else CalcInputError; {low} / {high} in `zh` are the
+    bounds as a person says them (1000万).
+
+    >>> _checked("age", 35, "年龄应在{low}到{high}岁之间")
+    35.0
+    """
+    low, high = INPUT_RANGES[limits or field]
+    return in_range(field, value, low, high, zh.format(low=fmt_wan(low), high=fmt_wan(high)))
+
+
 def _validate(inp: CheckupInput) -> tuple[int, dict[str, float]]:
     if not isinstance(inp, CheckupInput):
         raise CalcInputError("inp", "must be a CheckupInput", "体检信息不完整")
-    in_range("age", inp.age, 18, 100, "年龄应在18到100岁之间")
-    in_range("monthly_income", inp.monthly_income, 0, MAX_MONTHLY_INCOME, "月收入应在0到1000万元之间")
-    in_range("monthly_expenses", inp.monthly_expenses, 0, MAX_MONTHLY_INCOME, "月支出应在0到1000万元之间")
+    _checked("age", inp.age, "年龄应在{low}到{high}岁之间")
+    _checked("monthly_income", inp.monthly_income, "月收入应在{low}到{high}元之间")
+    _checked("monthly_expenses", inp.monthly_expenses, "月支出应在{low}到{high}元之间")
     if isinstance(inp.dependants, bool) or finite("dependants", inp.dependants) != int(inp.dependants):
         raise CalcInputError("dependants", "must be a whole number", "需要抚养/赡养的人数应为整数")
-    in_range("dependants", inp.dependants, 0, 20, "需要抚养/赡养的人数应在0到20之间")
+    _checked("dependants", inp.dependants, "需要抚养/赡养的人数应在{low}到{high}之间")
     if not isinstance(inp.holdings, Mapping):
         raise CalcInputError("holdings", "must map category to amount", "持仓信息格式不对")
     holdings: dict[str, float] = {}
@@ -186,19 +203,19 @@ def _validate(inp: CheckupInput) -> tuple[int, dict[str, float]]:
         if category not in CATEGORY_CLASS:
             raise CalcInputError("holdings", f"unknown category {category!r}", f"无法识别的产品类别：{category}")
         value = non_negative("holdings", amount, f"{category}的金额不能为负数或无效")
-        holdings[category] = in_range("holdings", value, 0, MAX_AMOUNT, f"{category}的金额不合理")
+        holdings[category] = _checked("holdings", value, f"{category}的金额不合理", "amount")
     for name, zh in (("life_cover", "寿险保额"), ("critical_illness_cover", "重疾保额"),
                      ("medical_cover", "医疗保额")):
-        in_range(name, non_negative(name, getattr(inp, name), f"{zh}不能为负数"), 0, MAX_AMOUNT, f"{zh}不合理")
+        _checked(name, non_negative(name, getattr(inp, name), f"{zh}不能为负数"), f"{zh}不合理", "amount")
     level = parse_level(inp.risk_level, "C", "risk_level")
-    in_range("horizon_years", inp.horizon_years, 0, 100, "投资期限应在0到100年之间")
+    _checked("horizon_years", inp.horizon_years, "投资期限应在{low}到{high}年之间")
     if inp.largest_position is not None:
         largest = non_negative("largest_position", inp.largest_position, "单只产品金额不能为负数")
         if largest > sum(holdings.values()) + 1e-6:
             raise CalcInputError("largest_position", "exceeds total holdings", "单只产品金额不能超过总持仓")
     if inp.annual_premiums is not None:
-        in_range("annual_premiums", non_negative("annual_premiums", inp.annual_premiums, "年缴保费不能为负数"),
-                 0, MAX_AMOUNT, "年缴保费不合理")
+        _checked("annual_premiums", non_negative("annual_premiums", inp.annual_premiums, "年缴保费不能为负数"),
+                 "年缴保费不合理", "amount")
     return level, holdings
 
 
@@ -219,11 +236,9 @@ def _pots(inp: CheckupInput, holdings: Mapping[str, float], a: Assumptions) -> t
     return liquidity, protection, Pot("growth", "财富增值的钱", growth, g_low, g_high, pot_gap(growth, g_low, g_high))
 
 
-def _findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], pots: tuple[Pot, Pot, Pot],
-              target: Mapping[str, float], current: Mapping[str, float], a: Assumptions) -> list[Finding]:
+def _cash_findings(inp: CheckupInput, liquidity: Pot, a: Assumptions) -> list[Finding]:
+    """Spending above income, and emergency money short of (or far above) the range."""
     out: list[Finding] = []
-    liquidity, protection, growth = pots
-    annual_income = 12 * inp.monthly_income
     if inp.monthly_expenses > inp.monthly_income:
         out.append(Finding("spending_exceeds_income", "high",
                            f"每月支出{fmt_yuan(inp.monthly_expenses)}超过收入{fmt_yuan(inp.monthly_income)}，需要先控制开支。"))
@@ -232,29 +247,43 @@ def _findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], pots
         if months < a.emergency_months_low:
             out.append(Finding("liquidity_short", "high" if months < 1 else "medium",
                                f"应急资金只够{months:.1f}个月开支，建议保留{a.emergency_months_low}-"
-                               f"{a.emergency_months_high}个月（至少{fmt_yuan(liquidity.target_low)}）。"))
+                               f"{a.emergency_months_high}个月（至少{fmt_approx(liquidity.target_low)}）。"))
         elif months > 2 * a.emergency_months_high:
             out.append(Finding("liquidity_excess", "low",
                                f"活期和现金类资金够{months:.1f}个月开支，偏多，多出的部分可以考虑用于增值。"))
+    return out
+
+
+def _protection_findings(inp: CheckupInput, protection: Pot, a: Assumptions) -> list[Finding]:
+    """Critical illness, medical and life cover against the references, and the premium burden."""
+    out: list[Finding] = []
+    annual_income = 12 * inp.monthly_income
     ci_target = a.critical_illness_years * annual_income
     if inp.critical_illness_cover <= 0:
         out.append(Finding("no_critical_illness", "high", "没有重疾保障，一场大病可能花掉多年积蓄。"))
     elif inp.critical_illness_cover < ci_target:
         out.append(Finding("critical_illness_low", "medium",
                            f"重疾保额{fmt_yuan(inp.critical_illness_cover)}，低于建议的{a.critical_illness_years:g}年收入"
-                           f"（{fmt_yuan(ci_target)}）。"))
+                           f"（{fmt_approx(ci_target)}）。"))
     if inp.medical_cover <= 0:
         out.append(Finding("no_medical", "medium", "没有商业医疗保障（如百万医疗险），大额医疗费用需要自己承担。"))
     if protection.gap > 0:
         severity = ("high" if inp.life_cover <= 0 else "medium") if inp.dependants > 0 else "low"
         out.append(Finding("life_cover_low", severity,
                            f"寿险保额{fmt_yuan(inp.life_cover)}，低于年收入{a.insurance_multiple:g}倍的参考"
-                           f"（{fmt_yuan(protection.target_low)}）" + ("，家人的生活保障不足。" if inp.dependants else "。")))
+                           f"（{fmt_approx(protection.target_low)}）" + ("，家人的生活保障不足。" if inp.dependants else "。")))
     if inp.annual_premiums is not None and annual_income > 0:
         share = inp.annual_premiums / annual_income
         if share > a.premium_share * PROTECTION_HIGH:
             out.append(Finding("premiums_high", "medium",
                                f"每年保费占收入{fmt_pct(share, 0)}，超过约{fmt_pct(a.premium_share, 0)}的参考，保费负担偏重。"))
+    return out
+
+
+def _growth_findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], growth: Pot,
+                     target: Mapping[str, float], current: Mapping[str, float]) -> list[Finding]:
+    """Concentration, a single asset class, classes above the client's level, and drift from the target."""
+    out: list[Finding] = []
     if growth.current > 0 and inp.largest_position is not None:
         share = min(1.0, inp.largest_position / growth.current)
         if share >= CONCENTRATION_MEDIUM:
@@ -274,6 +303,14 @@ def _findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], pots
     if sum(current.values()) > 0 and drift > 0.3:
         out.append(Finding("allocation_drift", "low",
                            f"当前配置与建议配置相差约{drift * 100:.0f}%，可以逐步调整。"))
+    return out
+
+
+def _findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], pots: tuple[Pot, Pot, Pot],
+              target: Mapping[str, float], current: Mapping[str, float], a: Assumptions) -> list[Finding]:
+    liquidity, protection, growth = pots
+    out = [*_cash_findings(inp, liquidity, a), *_protection_findings(inp, protection, a),
+           *_growth_findings(inp, level, holdings, growth, target, current)]
     return sorted(out, key=lambda f: _SEVERITY_ORDER[f.severity])
 
 
@@ -300,7 +337,7 @@ def run_checkup(inp: CheckupInput, assumptions: Assumptions | None = None) -> Ch
     >>> r.pot("liquidity").gap, [f.text_zh for f in r.findings][0]
     (14400.0, '没有重疾保障，一场大病可能花掉多年积蓄。')
     >>> r.findings[1].text_zh
-    '寿险保额0.00元，低于年收入10倍的参考（2,400,000.00元），家人的生活保障不足。'
+    '寿险保额0.00元，低于年收入10倍的参考（240万元），家人的生活保障不足。'
     >>> 0 <= r.score <= 100, round(sum(r.target_allocation.values()), 9)
     (True, 1.0)
     """

@@ -11,15 +11,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calc.assumptions import Assumptions, resolve
+from calc.assumptions import BOUNDS, Assumptions, Range, resolve
 from calc.errors import CalcInputError
 from calc.simulate import PERCENTILES, monte_carlo, portfolio_moments
-from calc.validate import finite, in_range, non_negative
+from calc.validate import finite, non_negative
 
 DEFAULT_RETURN = 0.04
 """Default nominal annual return for the closed-form plans when none is given (a balanced 固收+ mix)."""
 DEFAULT_VOL = 0.08
 """Default annual volatility for the range around a saving plan's projection."""
+
+INPUT_RANGES: dict[str, Range] = {
+    "goal_amount": Range(0, 1e10, low_open=True, name_zh="目标金额"),
+    "goal": Range(0, 1e10, name_zh="目标金额"),
+    "years": Range(1, 50, name_zh="期限"),
+    "initial": Range(0, 1e10, name_zh="现有资金"),
+    "current_savings": Range(0, 1e10, name_zh="养老储备"),
+    "corpus": Range(0, 1e10, low_open=True, name_zh="养老资金"),
+    "monthly_saving": Range(0, 1e8, name_zh="每月投入"),
+    "monthly_contribution": Range(0, 1e8, name_zh="每月投入"),
+    "age": Range(18, 89, name_zh="年龄"),
+    "retirement_age": Range(40, 80, name_zh="退休年龄"),
+    "monthly_income": Range(0, 1e8, low_open=True, name_zh="月收入"),
+    "basic_pension_monthly": Range(0, 1e6, name_zh="基本养老金"),
+    "monthly_withdrawal": Range(0, 1e7, low_open=True, name_zh="每月支取"),
+    "annual_return": Range(-0.05, 0.15, name_zh="预期年化收益"),
+    **{name: BOUNDS[name] for name in ("inflation", "replacement_ratio")},
+}
+"""What the plans accept, by argument name: the one definition that the plan functions check and the bot's
+forms and re-ask texts read. `annual_return` is the range of a *stated* return: the functions take any rate
+above −100%, so that a report can show the result one point either side of a stated 15%."""
 
 
 def monthly_rate(annual: float) -> float:
@@ -67,9 +88,9 @@ def plan_investment(goal_amount: float, years: float, initial: float = 0.0, mont
     >>> round(p.required_monthly_saving, 2), round(p.required_lump_sum, 2)
     (1666.67, 100000.0)
     """
-    goal = non_negative("goal_amount", goal_amount)
-    years = in_range("years", years, 1 / 12, 100)
-    initial = non_negative("initial", initial)
+    goal = INPUT_RANGES["goal_amount"].check("goal_amount", goal_amount)
+    years = INPUT_RANGES["years"].check("years", years)
+    initial = INPUT_RANGES["initial"].check("initial", initial)
     finite("annual_return", annual_return)
     r, n = monthly_rate(annual_return), round(years * 12)
     gap = goal - initial * (1 + r) ** n
@@ -77,7 +98,7 @@ def plan_investment(goal_amount: float, years: float, initial: float = 0.0, mont
     lump = max(goal / (1 + r) ** n - initial, 0.0)
     value = rng = None
     if monthly_saving is not None:
-        monthly_saving = non_negative("monthly_saving", monthly_saving)
+        monthly_saving = INPUT_RANGES["monthly_saving"].check("monthly_saving", monthly_saving)
         value = _fv(r, n, monthly_saving, initial)
         sim = monte_carlo(initial, monthly_saving, max(1, math.ceil(years)), annual_return, annual_vol,
                           n_paths=2000, seed=seed)
@@ -111,8 +132,8 @@ def plan_pension(age: float, retirement_age: float, monthly_expenses: float | No
     (1080000, 'real')
     """
     a = resolve(assumptions)
-    age = in_range("age", age, 18, 100)
-    retirement_age = in_range("retirement_age", retirement_age, 40, 100)
+    age = INPUT_RANGES["age"].check("age", age)
+    retirement_age = INPUT_RANGES["retirement_age"].check("retirement_age", retirement_age)
     if retirement_age < age:
         raise CalcInputError("retirement_age", "must not be below the current age", "退休年龄不能小于当前年龄")
     if retirement_age >= a.life_expectancy:
@@ -120,11 +141,11 @@ def plan_pension(age: float, retirement_age: float, monthly_expenses: float | No
     if monthly_expenses is not None:
         need = non_negative("monthly_expenses", monthly_expenses)
     elif monthly_income is not None:
-        need = non_negative("monthly_income", monthly_income) * a.replacement_ratio
+        need = INPUT_RANGES["monthly_income"].check("monthly_income", monthly_income) * a.replacement_ratio
     else:
         raise CalcInputError("monthly_expenses", "give monthly expenses or monthly income", "请提供月支出或月收入")
-    pension = non_negative("basic_pension_monthly", basic_pension_monthly)
-    savings = non_negative("current_savings", current_savings)
+    pension = INPUT_RANGES["basic_pension_monthly"].check("basic_pension_monthly", basic_pension_monthly)
+    savings = INPUT_RANGES["current_savings"].check("current_savings", current_savings)
     real = (1 + finite("annual_return", annual_return)) / (1 + a.inflation) - 1
     r = monthly_rate(real)
     corpus = max(need - pension, 0.0) * _annuity(r, 12 * (a.life_expectancy - retirement_age))
@@ -157,10 +178,12 @@ def plan_retirement(corpus: float, monthly_withdrawal: float, age: float, annual
     (120.0, 333.33)
     """
     a = resolve(assumptions)
-    corpus = non_negative("corpus", corpus)
-    w = non_negative("monthly_withdrawal", monthly_withdrawal)
-    age = in_range("age", age, 18, a.life_expectancy - 1 / 12)
-    infl = a.inflation if inflation is None else finite("inflation", inflation)
+    corpus = INPUT_RANGES["corpus"].check("corpus", corpus)
+    w = INPUT_RANGES["monthly_withdrawal"].check("monthly_withdrawal", monthly_withdrawal)
+    age = INPUT_RANGES["age"].check("age", age)
+    if age >= a.life_expectancy:
+        raise CalcInputError("age", "must be below life expectancy", "年龄应小于预期寿命")
+    infl = a.inflation if inflation is None else INPUT_RANGES["inflation"].check("inflation", inflation)
     real = (1 + finite("annual_return", annual_return)) / (1 + infl) - 1
     r = monthly_rate(real)
     if w == 0 or (r > 0 and r * corpus >= w):
@@ -196,9 +219,60 @@ def plan_simulation(initial: float, monthly_contribution: float, years: int, all
     (True, True)
     """
     a = resolve(assumptions)
+    initial = INPUT_RANGES["initial"].check("initial", initial)
+    monthly_contribution = INPUT_RANGES["monthly_contribution"].check("monthly_contribution", monthly_contribution)
+    years = int(INPUT_RANGES["years"].check("years", years))
+    if goal is not None:
+        goal = INPUT_RANGES["goal"].check("goal", goal)
     mean, vol = portfolio_moments(allocation, a)
     sim = monte_carlo(initial, monthly_contribution, years, mean, vol, n_paths=n_paths, seed=seed, goal=goal)
     used = {"mean": mean, "vol": vol, "allocation": dict(allocation), "seed": seed, "n_paths": n_paths,
             "class_returns": a.as_dict()["class_returns"]}
     return SimulationPlan([int(y) for y in sim.years], {p: sim.bands[p].tolist() for p in PERCENTILES},
                           sim.success_probability, "nominal", used)
+
+
+def balance_path(initial: float, monthly: float, annual_return: float, years: int) -> list[float]:
+    """Balance at each year end, year 0 being today, with `monthly` paid in (or, if negative, taken out) at
+    each month end; a balance never goes below zero.
+
+    Each year is twelve months of the future-value recurrence at the monthly rate r = (1 + annual)^(1/12) − 1:
+
+        B(y+1) = max(B(y)·(1+r)¹² + m·((1+r)¹² − 1)/r, 0)        (m·12 when r = 0)
+
+    which is numpy_financial.fv(r, 12, −m, −B(y)); once a withdrawal has emptied the balance it stays at zero.
+
+    Parameters
+    ----------
+    initial : float
+        Balance today, in yuan.
+    monthly : float
+        Paid in at each month end (negative: withdrawn).
+    annual_return : float
+        Annual rate, above −100%.
+    years : int
+        Number of year ends after today.
+
+    Returns
+    -------
+    list of float
+        ``years + 1`` balances, the first being `initial`.
+
+    Examples
+    --------
+    >>> [round(v) for v in balance_path(1000, 100, 0.0, 2)]
+    [1000, 2200, 3400]
+    >>> balance_path(1000, -600, 0.0, 2)
+    [1000.0, 0.0, 0.0]
+    >>> round(balance_path(0, 1000, 0.1268250301, 1)[-1], 2)  # 1% a month: fv(0.01, 12, -1000, 0)
+    12682.5
+    """
+    r = monthly_rate(annual_return)
+    path = [float(initial)]
+    for _ in range(int(years)):
+        start = path[-1]
+        if monthly < 0 and start <= 0:
+            path.append(0.0)
+            continue
+        path.append(max(_fv(r, 12, float(monthly), start), 0.0))
+    return path

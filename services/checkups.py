@@ -1,5 +1,7 @@
 """Wealth check-up (财富体检) around calc.checkup: a known client's facts from bank/, suitable products, the proposal.
 
+`checkup_report` is the use case chat and web share: answers in, a saved proposal and what to say out.
+
 A known client's age, income, expenses, dependants, holdings by category and insurance cover are read from
 bank/; the recorded income, expenses and dependants are "stale" when neither the client record nor a check-up
 proposal is younger than `PROFILE_VALID_DAYS`, and then the bot asks the client to confirm them. Products are
@@ -17,11 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bank.clients import age_on
+from bank.masking import mask_name
 from bank.models import CATEGORY_NAMES, Client, Holding, Product, Proposal, Transaction
+from bank.proposals import chart_path, create_proposal
 from bank.risk_profiles import LEVEL_NAMES_ZH, RiskStatus, status_of
-from calc.checkup import CATEGORY_CLASS, CheckupInput, CheckupResult
-from calc.money import fmt_pct, fmt_yuan
+from calc.checkup import CATEGORY_CLASS, INPUT_RANGES, CheckupInput, CheckupResult, run_checkup
+from calc.money import fmt_approx, fmt_pct, fmt_range, fmt_yuan
 from calc.risk import RISK_VALID_DAYS, is_suitable, parse_level
+from calc.score import raise_with
+from services.links import public_url
+from services.risk import expired_note
 
 PROFILE_VALID_DAYS = 365
 """Income, expenses and dependants on record are confirmed again when older than a year."""
@@ -30,6 +37,8 @@ DEFAULT_HORIZON_YEARS = 5.0
 REFERENCE_LEVEL = "C2"
 """Level used to draw a reference allocation when there is no usable assessment (no products are offered)."""
 CASH_CATEGORIES = ("deposit", "cash_management")
+PRODUCT_NOTICE = "理财非存款，产品有风险，投资须谨慎；以上不构成投资建议。"
+"""Said under every list of products in chat."""
 RISK_NOTICE = ("风险提示：本报告基于您提供的信息和本行记录测算，仅供参考，不构成投资建议或收益承诺。"
                "理财非存款，产品有风险，投资须谨慎；购买前请阅读产品说明书并确认风险等级与您的测评结果匹配。")
 CATEGORY_WHY: Mapping[str, str] = {
@@ -44,6 +53,52 @@ CLASS_ZH: Mapping[str, str] = {"cash": "现金类", "fixed": "固收类", "mixed
                                "overseas": "海外", "gold": "黄金", "other": "其他"}
 POT_LABELS: Mapping[str, str] = {"liquidity": "随时要用的钱", "protection": "家庭保障的钱（寿险保额）",
                                  "growth": "财富增值的钱"}
+
+
+ANSWER_NAMES: Mapping[str, str] = {"age": "年龄", "income": "月收入", "expenses": "月支出",
+                                   "dependants": "需要抚养或赡养的家人", "assets": "资产", "insurance": "保险"}
+"""The six check-up answers by name (lexicon.checkup's fields), as a reply names them."""
+INSURANCE_NAMES: Mapping[str, str] = {"critical_illness": "重疾险", "life": "寿险", "medical": "医疗险"}
+ANSWER_RANGES: Mapping[str, tuple[float, float]] = {
+    "age": INPUT_RANGES["age"], "income": INPUT_RANGES["monthly_income"],
+    "expenses": INPUT_RANGES["monthly_expenses"], "dependants": INPUT_RANGES["dependants"]}
+"""The number answers' accepted ranges: calc's own (calc.checkup.INPUT_RANGES), so chat re-asks what calc rejects."""
+
+
+def answer_ok(field: str, value: Any) -> bool:
+    """Whether an answer is one calc accepts: a number in range (a whole one for dependants), or known kinds
+    of assets or cover mapped to amounts in range.
+
+    >>> answer_ok("age", 35.0), answer_ok("age", 300.0), answer_ok("dependants", 1.5), answer_ok("age", True)
+    (True, False, False, False)
+    >>> answer_ok("assets", {"deposit": 1e5}), answer_ok("insurance", {"car": 1.0}), answer_ok("assets", "x")
+    (True, False, False)
+    """
+    if field in ("assets", "insurance"):
+        kinds = CATEGORY_NAMES if field == "assets" else INSURANCE_NAMES
+        low, high = INPUT_RANGES["amount"]
+        return isinstance(value, dict) and all(k in kinds and low <= v <= high for k, v in value.items())
+    low, high = ANSWER_RANGES[field]
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+    return ok and (field != "dependants" or float(value).is_integer())
+
+
+def describe_answer(field: str, value: Any) -> str:
+    """An answer in words, for "已更新：月收入30,000.00元" (the client's own figures, to the fen).
+
+    >>> describe_answer("income", 30000.0), describe_answer("age", 40.0), describe_answer("dependants", 2.0)
+    ('30,000.00元', '40岁', '2位')
+    >>> describe_answer("insurance", {"critical_illness": 500000.0}), describe_answer("assets", {})
+    ('重疾险500,000.00元', '无')
+    """
+    if field == "age":
+        return f"{int(value)}岁"
+    if field == "dependants":
+        return f"{int(value)}位"
+    if field in ("assets", "insurance"):
+        names = CATEGORY_NAMES if field == "assets" else INSURANCE_NAMES
+        return "，".join(f"{names.get(k, k)}{fmt_yuan(v)}" for k, v in value.items()) or "无"
+    return fmt_yuan(value)
 
 
 @dataclass(frozen=True)
@@ -64,6 +119,11 @@ class ClientFacts:
     annual_premiums: float
     risk: RiskStatus
     stale: bool
+
+    @property
+    def insurance(self) -> dict[str, float]:
+        """Cover by kind, as the check-up answers hold it."""
+        return {"life": self.life_cover, "critical_illness": self.critical_illness_cover, "medical": self.medical_cover}
 
 
 def profile_stale(recorded_on: dt.date, last_checkup_on: dt.date | None, today: dt.date,
@@ -170,7 +230,8 @@ def level_for_checkup(stored: RiskStatus | None, session_level: str | None = Non
         note = "" if stored is not None else "（根据您刚才的测评结果；正式购买前需在本行完成风险测评登记）"
         return LevelChoice(session_level, True, note)
     if stored is not None and stored.level:
-        return LevelChoice(stored.level, False, f"您的风险测评（{stored.level}）已超过一年，需要重新测评后才能为您推荐产品。")
+        return LevelChoice(stored.level, False,
+                           f"您的风险测评（{stored.level}）{expired_note()}，需要重新测评后才能为您推荐产品。")
     return LevelChoice(REFERENCE_LEVEL, False, "您还没有做过风险测评，配置先按谨慎型（C2）示意；测评后才能为您推荐具体产品。")
 
 
@@ -206,20 +267,30 @@ def product_lines(products: Sequence[Product]) -> list[dict[str, str]]:
              "why": CATEGORY_WHY.get(p.category, "")} for p in products]
 
 
+def product_text(products: Sequence[Mapping[str, str]]) -> str:
+    """Products (in the proposal's schema) as short chat lines: name, risk level, category, why.
+
+    >>> product_text([{"code": "BF001", "name": "远航纯债债券A", "risk_level": "R2", "category": "债券基金",
+    ...                "why": "补足固收部分"}])
+    '· 远航纯债债券A（R2，债券基金）：补足固收部分'
+    """
+    return "\n".join(f"· {p['name']}（{p['risk_level']}，{p['category']}）：{p['why']}" for p in products)
+
+
 def pot_line(result: CheckupResult, key: str) -> str:
     """One line for a pot: what there is, the suggested range and the gap.
 
     >>> from calc.checkup import run_checkup
     >>> r = run_checkup(CheckupInput(35, 20000, 8000, holdings={"deposit": 9600}))
     >>> pot_line(r, "liquidity")
-    '随时要用的钱：现有9,600.00元，建议24,000.00元–48,000.00元，还差14,400.00元'
+    '随时要用的钱：现有9,600.00元，建议2.4万–4.8万元，还差1.4万元'
     """
     pot = result.pot(key)
-    line = f"{POT_LABELS[key]}：现有{fmt_yuan(pot.current)}，建议{fmt_yuan(pot.target_low)}–{fmt_yuan(pot.target_high)}"
+    line = f"{POT_LABELS[key]}：现有{fmt_yuan(pot.current)}，建议{fmt_range(pot.target_low, pot.target_high)}"
     if pot.gap > 0:
-        return line + f"，还差{fmt_yuan(pot.gap)}"
+        return line + f"，还差{fmt_approx(pot.gap)}"
     if pot.gap < 0:
-        return line + f"，多出{fmt_yuan(-pot.gap)}"
+        return line + f"，多出{fmt_approx(-pot.gap)}"
     return line + "，正好合适"
 
 
@@ -248,8 +319,8 @@ def allocation_chart(result: CheckupResult) -> dict[str, Any]:
 def checkup_payload(result: CheckupResult, *, subject: str, inp: CheckupInput, choice: LevelChoice,
                     products: Sequence[Product]) -> dict[str, Any]:
     """The proposal payload (bank.proposals schema) of a check-up, with the `allocation` pie_pair chart."""
-    pots = [[POT_LABELS[p.key], fmt_yuan(p.current), f"{fmt_yuan(p.target_low)}–{fmt_yuan(p.target_high)}",
-             fmt_yuan(p.gap) if p.gap > 0 else ("—" if p.gap == 0 else f"多出{fmt_yuan(-p.gap)}")]
+    pots = [[POT_LABELS[p.key], fmt_yuan(p.current), fmt_range(p.target_low, p.target_high),
+             fmt_approx(p.gap) if p.gap > 0 else ("—" if p.gap == 0 else f"多出{fmt_approx(-p.gap)}")]
             for p in result.pots]
     severity = {"high": "重要", "medium": "关注", "low": "提示"}
     classes = allocation_chart(result)["data"]
@@ -278,3 +349,55 @@ def checkup_payload(result: CheckupResult, *, subject: str, inp: CheckupInput, c
         "sections": sections, "charts": [allocation_chart(result)], "assumptions": assumptions,
         "products": product_lines(products) if choice.products_allowed else [], "risk_notice": RISK_NOTICE,
     }
+
+
+@dataclass(frozen=True)
+class CheckupAnswers:
+    """What the client said (or confirmed) for a check-up; amounts in yuan, income and expenses per month,
+    `holdings` by category, `insurance` by kind of cover ("life", "critical_illness", "medical")."""
+
+    age: int
+    monthly_income: float
+    monthly_expenses: float
+    dependants: int
+    holdings: Mapping[str, float]
+    insurance: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class CheckupReport:
+    """A check-up saved as a proposal, with what chat or web show of it."""
+
+    token: str
+    score: int
+    summary: list[str]
+    categories: list[str]
+    """Categories that would raise the score, for a product list once an assessment allows it."""
+    level: str
+    note: str
+    """Why no products are listed (no or expired assessment), or how the level was chosen; may be empty."""
+    products: list[dict[str, str]]
+    chart_url: str
+
+
+def checkup_report(session: Session, client_id: int | None, answers: CheckupAnswers, today: dt.date, *,
+                   client_name: str | None = None, session_level: str | None = None) -> CheckupReport:
+    """Run a check-up for a known client (`client_id`) or a visitor (None), pick the risk level and products
+    (never above that level), save the proposal and return what to show.
+
+    Raises CalcInputError for impossible answers and LookupError for an unknown client.
+    """
+    facts = client_facts(session, client_id, today) if client_id else None
+    choice = level_for_checkup(facts.risk if facts else None, session_level)
+    inp = checkup_input(age=answers.age, monthly_income=answers.monthly_income,
+                        monthly_expenses=answers.monthly_expenses, dependants=answers.dependants,
+                        holdings=answers.holdings, insurance=answers.insurance, risk_level=choice.level, facts=facts)
+    result = run_checkup(inp)
+    categories = raise_with(result, n=3)
+    products = suitable_products(session, choice.level, categories, 3) if choice.products_allowed else []
+    subject = (mask_name(client_name) or "客户") if client_id else "访客"
+    payload = checkup_payload(result, subject=subject, inp=inp, choice=choice, products=products)
+    token = create_proposal(session, kind="checkup", payload=payload, client_id=client_id).share_token
+    return CheckupReport(token=token, score=result.score, summary=checkup_summary(result), categories=categories,
+                         level=choice.level, note=choice.note, products=payload["products"],
+                         chart_url=public_url(chart_path(token, "allocation")))

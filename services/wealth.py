@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,17 +29,12 @@ from bank.models import (
 )
 from bank.models import Identity as IdentityRow
 from calc.checkup import CATEGORY_CLASS, run_checkup
+from calc.positions import lot_values
 from calc.rewards import RewardsResult, evaluate_rewards
 from calc.score import HealthScore, allocation_score, health_score
 from calc.statement import Statement, period_bounds, statement
 from services.checkups import checkup_input, client_facts, level_for_checkup, suitable_products
 
-PERIOD_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("this_month", ("本月", "这个月", "这月", "当月", "月度")),
-    ("last_12_months", ("近一年", "最近一年", "近1年", "过去一年", "过去12个月", "近12个月", "最近12个月", "一年来")),
-    ("this_year", ("今年", "本年", "年初", "年度")),
-    ("since_first", ("全部", "以来", "所有", "历史", "一共", "总共", "累计")),
-)
 PERIOD_NAMES = {"this_month": "本月", "this_year": "今年以来", "last_12_months": "近一年", "since_first": "持有以来"}
 DEFAULT_PERIOD = "this_year"
 BENCHMARK_EQUITY = "IF001"
@@ -50,52 +44,9 @@ BENCHMARK_EQUITY_WEIGHT = {"C1": 0.0, "C2": 0.1, "C3": 0.3, "C4": 0.5, "C5": 0.7
 OUTFLOW_KINDS = ("sell", "maturity", "dividend")
 
 
-def statement_period(text: str) -> str | None:
-    """The statement period a message names (calc.statement.PERIODS), None when it names none.
-
-    >>> statement_period("看看本月收益"), statement_period("近一年赚了多少"), statement_period("今年的账单")
-    ('this_month', 'last_12_months', 'this_year')
-    >>> statement_period("买入以来一共赚了多少"), statement_period("我的账单") is None
-    ('since_first', True)
-    """
-    for period, words in PERIOD_WORDS:
-        if any(word in text for word in words):
-            return period
-    return None
-
-
 def _grid(first: dt.date, today: dt.date) -> pd.DatetimeIndex:
     days = pd.bdate_range(first, today)
     return days.union(pd.DatetimeIndex([pd.Timestamp(today)]))
-
-
-def _lot_values(trades: pd.DataFrame, rate: float, grid: pd.DatetimeIndex) -> np.ndarray:
-    """Value on each grid day of a term or cash product: open lots at simple interest, closed FIFO by units."""
-    lots: list[list] = []  # [open date, principal, close date or None]
-    closed: list[list] = []
-    for row in trades.itertuples():
-        if row.kind == "buy":
-            lots.append([row.date, float(row.units if row.units is not None else row.amount), None])
-        elif row.kind in ("sell", "maturity"):
-            left = float(row.units if row.units is not None else row.amount)
-            while left > 1e-9 and lots:
-                lot = lots[0]
-                take = min(left, lot[1])
-                closed.append([lot[0], take, row.date])
-                lot[1] -= take
-                left -= take
-                if lot[1] <= 1e-9:
-                    lots.pop(0)
-    values = np.zeros(len(grid))
-    days = grid.to_numpy()
-    for opened, principal, closes in [*closed, *lots]:
-        start = np.datetime64(opened)
-        live = days >= start
-        if closes is not None:
-            live &= days < np.datetime64(closes)
-        elapsed = (days - start).astype("timedelta64[D]").astype(float)
-        values += np.where(live, principal * (1 + rate * elapsed / 365.0), 0.0)
-    return values
 
 
 @dataclass(frozen=True)
@@ -141,7 +92,7 @@ def client_ledger(session: Session, client_id: int, today: dt.date) -> Ledger:
             values = (units.reindex(grid).ffill().fillna(0) * nav).to_numpy()
         else:
             rate = ((first["low"] or 0.0) + (first["high"] if first["high"] is not None else (first["low"] or 0.0))) / 2
-            values = _lot_values(group, float(rate), grid)
+            values = lot_values(group, float(rate), grid)
         frames.append(pd.DataFrame({"date": grid, "product": first["product"], "category": first["category"],
                                     "value": values}))
     valuations = pd.concat(frames, ignore_index=True)
@@ -219,8 +170,7 @@ def client_health_score(session: Session, client_id: int, today: dt.date) -> Hea
     result = run_checkup(checkup_input(
         age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
         dependants=facts.dependants, holdings=facts.holdings, risk_level=choice.level, facts=facts,
-        insurance={"life": facts.life_cover, "critical_illness": facts.critical_illness_cover,
-                   "medical": facts.medical_cover}))
+        insurance=facts.insurance))
     risks = session.scalars(select(Product.risk_level).join(Holding, Holding.product_id == Product.id)
                             .where(Holding.client_id == client_id)).all()
     since = today - dt.timedelta(days=90)
@@ -270,13 +220,11 @@ def client_rewards(session: Session, client_id: int, today: dt.date) -> RewardsR
     ledger = client_ledger(session, client_id, today)
     year_ago = today - dt.timedelta(days=365)
     choice = level_for_checkup(facts.risk)
-    insurance = {"life": facts.life_cover, "critical_illness": facts.critical_illness_cover,
-                 "medical": facts.medical_cover}
 
     def score_for(holdings: Mapping[str, float]) -> float:
         result = run_checkup(checkup_input(
             age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
-            dependants=facts.dependants, holdings=holdings, insurance=insurance, risk_level=choice.level))
+            dependants=facts.dependants, holdings=holdings, insurance=facts.insurance, risk_level=choice.level))
         return allocation_score(result, [], choice.level).value
 
     before = _holdings_by_category(ledger.valuations, year_ago)

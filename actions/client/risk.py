@@ -1,9 +1,9 @@
 """风险测评 in chat: calc.risk.QUESTIONNAIRE one question at a time (buttons or typed answers), the C-level in a
-sentence, stored with its date for known clients; after a check-up that was waiting for it, the products."""
+sentence, stored with its date for known clients; after a check-up that was waiting for it, the products.
+How long a result holds is said from calc.risk.RISK_VALID_DAYS (services.risk)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from typing import Any
@@ -14,35 +14,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.client.checkup import (
-    PRODUCT_NOTICE,
-    client_of,
-    looks_like_question,
-    product_text,
-    today,
-)
+from actions.client.checkup import client_of
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
 from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
-from bank.risk_profiles import (
-    LEVEL_NAMES_ZH,
-    RISK_VALID_DAYS,
-    RiskStatus,
-    questionnaire,
-    risk_status,
-    store_assessment,
-)
+from bank.risk_profiles import questionnaire, risk_status, store_assessment
+from calc.clock import today
 from calc.errors import CalcInputError
 from calc.risk import Question, score_answers
+from lexicon.checkup import INVALID, looks_like_question
 from lexicon.numbers import parse_int
-from services.checkups import product_lines, suitable_products
+from services.checkups import PRODUCT_NOTICE, product_lines, product_text, suitable_products
+from services.risk import current_level_words, validity_words
 
 log = logging.getLogger(__name__)
 
 FORM = "risk_form"
 LETTERS = "ABCDE"
-INVALID = "__invalid__"
 EXIT_INTENTS = frozenset({"cancel", "human_handoff", "goodbye"})
 SLOTS = {f"risk_q_{q.id}": q for q in questionnaire()}
 _ORDINAL = re.compile(r"第\s*([一二三四五12345])\s*[个项条]?|([一二三四五12345])\s*[个项号]$")
@@ -148,21 +137,6 @@ class ValidateRiskForm(FormValidationAction):
         return events
 
 
-def current_level_words(status: RiskStatus) -> dict[str, str]:
-    """The stored level in words for utter_risk_current.
-
-    >>> import datetime as dt
-    >>> current_level_words(RiskStatus("C3", dt.date(2026, 4, 25), False))["state"]
-    '有效期至2027-04-25'
-    >>> current_level_words(RiskStatus("C2", dt.date(2024, 4, 25), True))["state"]
-    '已超过一年，需要重新测评'
-    """
-    assert status.level and status.assessed_on
-    until = status.assessed_on + dt.timedelta(days=RISK_VALID_DAYS)
-    return {"level": status.level, "name": LEVEL_NAMES_ZH[int(status.level[1])], "date": str(status.assessed_on),
-            "state": "已超过一年，需要重新测评" if status.expired else f"有效期至{until}"}
-
-
 class ActionRiskStart(Action):
     """Start the questionnaire afresh (clear earlier answers), tell a known client their current level, and say
     how to answer."""
@@ -211,7 +185,8 @@ class ActionRiskResult(Action):
             with session_scope() as session:
                 if client_id is not None:
                     status = store_assessment(session, client_id, result.level, today())
-                    dispatcher.utter_message(response="utter_risk_stored", date=str(status.assessed_on))
+                    dispatcher.utter_message(response="utter_risk_stored", date=str(status.assessed_on),
+                                             validity=validity_words())
                 if tracker.get_slot("checkup_awaiting_risk"):
                     categories = tracker.get_slot("checkup_categories") or []
                     products = product_lines(suitable_products(session, result.level, categories, 3))

@@ -13,23 +13,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.client.checkup import client_of, today
+from actions.client.checkup import client_of
 from actions.forms import latest_text
 from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.models import CATEGORY_NAMES, STAFF_ROLES
+from calc.clock import today
 from calc.errors import CalcInputError
 from calc.money import fmt_pct, fmt_yuan
 from calc.rewards import RewardsResult
 from calc.score import HealthScore
+from lexicon.statements import statement_period
 from services.wealth import (
     DEFAULT_PERIOD,
     StatementView,
     client_health_score,
     client_rewards,
     client_statement,
-    statement_period,
 )
 
 log = logging.getLogger(__name__)

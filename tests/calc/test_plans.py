@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import numpy_financial as npf
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calc.assumptions import BOUNDS, Assumptions, Range
 from calc.errors import CalcInputError, WeightsError
-from calc.plans import monthly_rate, plan_investment, plan_pension, plan_retirement, plan_simulation
+from calc.plans import (
+    INPUT_RANGES,
+    balance_path,
+    monthly_rate,
+    plan_investment,
+    plan_pension,
+    plan_retirement,
+    plan_simulation,
+)
 
 
 class TestPlanInvestment:
@@ -106,3 +116,68 @@ class TestMonthlyRate:
         with pytest.raises(CalcInputError) as caught:
             monthly_rate(annual)
         assert caught.value.field == "annual_return"
+
+
+class TestBalancePath:
+    @settings(max_examples=50, deadline=None)
+    @given(st.floats(0, 1e6), st.floats(0, 1e4), st.floats(-0.03, 0.1), st.integers(1, 30))
+    def test_matches_numpy_financial(self, initial: float, monthly: float, rate: float, years: int) -> None:
+        path = balance_path(initial, monthly, rate, years)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = npf.fv(monthly_rate(rate), 12 * years, -monthly, -initial)
+        assert len(path) == years + 1 and path[0] == initial
+        assert path[-1] == pytest.approx(expected, rel=1e-7, abs=1e-3)
+
+    def test_withdrawals_stop_at_zero(self) -> None:
+        assert balance_path(10_000, -1000, 0.0, 3) == [10_000.0, 0.0, 0.0, 0.0]
+
+    def test_a_sustainable_withdrawal_ends_near_zero(self) -> None:
+        plan = plan_retirement(1_000_000, 8_000, 60, annual_return=0.04, inflation=0.02)
+        real = plan.assumptions["real_return"]
+        path = balance_path(1_000_000, -plan.sustainable_monthly_withdrawal, real, 30)
+        assert path[-2] > 0 and path[-1] == pytest.approx(0.0, abs=1e-6)
+
+
+class TestInputRanges:
+    """calc.plans.INPUT_RANGES and calc.assumptions.BOUNDS are the one definition the bot's forms read."""
+
+    def test_range_bounds_and_open_low(self) -> None:
+        closed, open_low = Range(0, 10), Range(0, 10, low_open=True)
+        assert 0 in closed and 10 in closed and 10.5 not in closed and 0 not in open_low and 0.01 in open_low
+        assert "5" not in closed and float("nan") not in closed and True not in closed
+
+    def test_check_names_the_field_in_both_languages(self) -> None:
+        with pytest.raises(CalcInputError) as caught:
+            INPUT_RANGES["age"].check("age", 300)
+        assert caught.value.field == "age" and caught.value.reason_zh == "年龄应在18到89之间"
+        with pytest.raises(CalcInputError) as caught:
+            INPUT_RANGES["goal_amount"].check("goal_amount", 0)
+        assert caught.value.reason_zh == "目标金额应大于0且不超过1e+10"
+
+    @pytest.mark.parametrize(("call", "field"), [
+        (lambda: plan_pension(95, 96, monthly_expenses=1000), "age"),
+        (lambda: plan_pension(30, 85, monthly_expenses=1000), "retirement_age"),
+        (lambda: plan_investment(1000, 60), "years"),
+        (lambda: plan_investment(0, 10), "goal_amount"),
+        (lambda: plan_retirement(0, 100, 60), "corpus"),
+        (lambda: plan_retirement(1000, 100, 60, inflation=0.15), "inflation"),
+        (lambda: plan_simulation(0, 0, 60, {"fixed": 1.0}), "years"),
+    ])
+    def test_the_plans_check_their_inputs_against_the_ranges(self, call, field) -> None:
+        with pytest.raises(CalcInputError) as caught:
+            call()
+        assert caught.value.field == field
+
+    def test_assumption_overrides_use_the_same_bounds(self) -> None:
+        """Regression: chat allowed inflation −2%..10% while calc allowed −5%..20%; now one range."""
+        assert INPUT_RANGES["inflation"] is BOUNDS["inflation"]
+        assert Assumptions().with_overrides(inflation=0.10).inflation == 0.10
+        with pytest.raises(CalcInputError) as caught:
+            Assumptions().with_overrides(inflation=0.15)
+        assert caught.value.field == "inflation"
+        with pytest.raises(CalcInputError):
+            Assumptions().with_overrides(replacement_ratio=1.5)
+
+    def test_a_stated_return_outside_its_range_still_computes_for_sensitivity(self) -> None:
+        assert 0.16 not in INPUT_RANGES["annual_return"]
+        assert plan_investment(100_000, 5, annual_return=0.16).required_monthly_saving > 0

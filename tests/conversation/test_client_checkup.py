@@ -15,6 +15,7 @@ from bank.directory import Identity
 from bank.models import Client, Product, Proposal, UsageEvent
 from bank.models import Identity as IdentityRow
 from calc.risk import QUESTIONNAIRE, is_suitable, score_answers
+from services.risk import validity_words
 from tests.conversation.conftest import Chat, said, texts
 from tests.servers import Service, get
 
@@ -89,8 +90,8 @@ class TestCheckupAsAVisitor:
         for text in ("8000", "0", "存款10万", "重疾险50万"):
             answer = chat(visitor, text)
         assert_result(answer)
-        # life cover target = 10 x 12 x 30,000
-        assert "3,600,000.00元" in answer[0]["text"]
+        # life cover target = 10 x 12 x 30,000, said the way a planner says it
+        assert "建议360万–540万元" in answer[0]["text"]
 
     def test_question_in_the_middle_is_answered_and_the_form_resumes(self, chat: Chat, visitor: str) -> None:
         run_guest_checkup(chat, visitor, ["40岁"])
@@ -164,7 +165,7 @@ class TestCheckupAsAClient:
         chat(client.wecom_id, "财富体检")
         answer = chat(client.wecom_id, "不对，收入是5万")
         assert answer[0]["text"] == said("utter_checkup_updated", field="月收入", value="50,000.00元")
-        assert "6,000,000.00元" in answer[1]["text"]  # life cover target from the corrected income
+        assert "建议600万–900万元" in answer[1]["text"]  # life cover target from the corrected income
 
     def test_expired_assessment_is_offered_before_products_and_then_they_are_listed(
         self, chat: Chat, demo_db_url: str
@@ -184,7 +185,7 @@ class TestCheckupAsAClient:
         replies = texts(answer)
         assert replies[0] == said("utter_risk_result",
                                   explanation=score_answers({q.id: 0 for q in QUESTIONNAIRE}).explanation_zh)
-        assert replies[1] == said("utter_risk_stored", date=str(dt.date.today()))
+        assert replies[1] == said("utter_risk_stored", date=str(dt.date.today()), validity=validity_words())
         listed = next(t for t in replies if t.startswith("按您的测评结果（C1）"))
         with session_scope(demo_db_url) as session:
             row = session.get(Client, client.client_id)

@@ -1,5 +1,5 @@
-"""Check-up, risk and wealth actions in the rasa-demo style: a Tracker and a CollectingDispatcher, assertions on
-events and replies; the actions read a private copy of the demo bank."""
+"""Check-up, risk and wealth actions (actions/client/) in the rasa-demo style: a Tracker and a
+CollectingDispatcher, assertions on events and replies; the actions read a private copy of the demo bank."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ import yaml
 from sqlalchemy import delete, select
 
 from actions.client.checkup import (
-    ASSET_WORDS,
-    INVALID,
     ActionAskCheckupConfirmed,
     ActionCheckupResult,
     ActionCheckupStart,
     ValidateCheckupForm,
-    parse_by_kind,
     read_slot,
 )
 from actions.client.risk import SLOTS, ActionRiskResult, ActionRiskStart, ValidateRiskForm, option_index
@@ -28,7 +25,11 @@ from bank.db import session_scope
 from bank.directory import Identity, demo_identities
 from bank.models import Client, Holding, Product, Proposal, Transaction, UsageEvent
 from bank.models import Identity as IdentityRow
-from calc.risk import QUESTIONNAIRE, is_suitable, score_answers
+from calc.checkup import INPUT_RANGES
+from calc.clock import today
+from calc.risk import QUESTIONNAIRE, RISK_VALID_DAYS, is_suitable, score_answers
+from lexicon.checkup import ASSET_WORDS, INVALID, parse_by_kind
+from services.risk import validity_words
 from tests.actions.kit import make_tracker, run_action
 from tests.bank_files import copy_bank
 
@@ -47,6 +48,20 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def responses(messages: list[dict[str, Any]]) -> list[str | None]:
     return [m.get("response") for m in messages]
+
+
+@pytest.fixture(scope="module")
+def bank_copy(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private copy of the demo bank (SQLite backup API, so pending WAL pages come along): these tests write
+    assessments and proposals."""
+    return copy_bank(demo_db_url, tmp_path_factory.mktemp("checkup-bank") / "bank.db")
+
+
+@pytest.fixture
+def bank_env(bank_copy: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """DATABASE_URL pointing the actions at the private bank."""
+    monkeypatch.setenv("DATABASE_URL", bank_copy)
+    return bank_copy
 
 
 @pytest.fixture
@@ -222,6 +237,13 @@ class TestCheckupResult:
         messages, _ = run_action(ActionCheckupResult(), tracker)
         assert messages == [{**messages[0], "response": "utter_checkup_failed", "reason": "年龄应在18到100岁之间"}]
 
+    def test_recommendations_are_said_the_way_a_planner_says_them(self, bank_env: str) -> None:
+        tracker = make_tracker("visitor-unit-4", "没有", "inform", slots=GUEST_SLOTS)
+        messages, _ = run_action(ActionCheckupResult(), tracker)
+        summary = messages[0]["text"]
+        assert "随时要用的钱：现有5,000.00元，建议2.4万–4.8万元，还差1.9万元" in summary  # balance to the fen
+        assert "家庭保障的钱（寿险保额）：现有0.00元，建议240万–360万元" in summary
+
 
 class TestRiskActions:
     def test_start_clears_earlier_answers(self) -> None:
@@ -258,11 +280,12 @@ class TestRiskActions:
         messages, events = run_action(ActionRiskResult(), tracker)
         expected = score_answers({q.id: 3 for q in QUESTIONNAIRE})
         assert messages[0]["explanation"] == expected.explanation_zh
-        assert messages[1]["response"] == "utter_risk_stored" and messages[1]["date"] == str(dt.date.today())
+        assert messages[1]["response"] == "utter_risk_stored" and messages[1]["date"] == str(today())
+        assert messages[1]["validity"] == validity_words(RISK_VALID_DAYS) == "一年"
         assert slots_of(events)["risk_level_result"] == expected.level
         with session_scope(bank_env) as session:
             row = session.get(Client, client.client_id)
-            assert row is not None and (row.risk_level, row.risk_assessed_on) == (expected.level, dt.date.today())
+            assert row is not None and (row.risk_level, row.risk_assessed_on) == (expected.level, today())
 
     def test_after_a_check_up_it_lists_products_within_the_new_level(self, bank_env: str) -> None:
         answers = {f"risk_q_{q.id}": 1 for q in QUESTIONNAIRE}
@@ -334,6 +357,15 @@ class TestDomain:
                                                          "insurance")}
         shared = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
         assert used - set(DOMAIN["responses"]) - set(shared) == set()
+
+    @pytest.mark.parametrize(("slot", "field", "unit"), [("age", "age", "岁"), ("dependants", "dependants", "")])
+    def test_re_asks_state_calcs_ranges(self, slot: str, field: str, unit: str) -> None:
+        low, high = INPUT_RANGES[field]
+        assert f"{low:g}到{high:g}{unit}之间" in DOMAIN["responses"][f"utter_checkup_invalid_{slot}"][0]["text"]
+
+    def test_stored_assessment_states_its_validity_from_calc(self) -> None:
+        assert "{validity}" in DOMAIN["responses"]["utter_risk_stored"][0]["text"]
+        assert "一年" not in DOMAIN["responses"]["utter_risk_stored"][0]["text"]
 
 
 

@@ -1,24 +1,15 @@
-"""services.checkups, bank.risk_profiles and services.wealth over the demo bank."""
+"""services.checkups over the demo bank: a client's facts, suitable products, the level a check-up uses, the
+proposal payload and the whole report; and bank.risk_profiles, which the check-up reads."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from bank.db import session_scope
-from bank.models import (
-    CATEGORY_NAMES,
-    INSURANCE_CATEGORIES,
-    PROPOSAL_KINDS,
-    Client,
-    Holding,
-    Product,
-    Proposal,
-)
+from bank.models import CATEGORY_NAMES, PROPOSAL_KINDS, Client, Holding, Product, Proposal
 from bank.proposals import create_proposal, find_proposal
 from bank.risk_profiles import (
     RiskStatus,
@@ -28,30 +19,32 @@ from bank.risk_profiles import (
     status_of,
     store_assessment,
 )
-from calc.checkup import run_checkup
+from calc.checkup import INPUT_RANGES, run_checkup
 from calc.errors import CalcInputError
-from calc.rewards import RewardRules
 from calc.risk import QUESTIONNAIRE, is_suitable
 from services.checkups import (
+    CheckupAnswers,
     LevelChoice,
+    answer_ok,
     checkup_input,
     checkup_payload,
+    checkup_report,
     checkup_summary,
     client_facts,
     level_for_checkup,
+    pot_line,
     profile_stale,
     suitable_products,
 )
-from services.wealth import (
-    PERIOD_NAMES,
-    _lot_values,
-    client_health_score,
-    client_ledger,
-    client_rewards,
-    client_statement,
-    statement_period,
-)
-from tests.client_checkup.conftest import TODAY
+from tests.bank_files import copy_bank
+
+TODAY = dt.date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def bank_copy(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private copy of the demo bank (these tests write assessments and proposals)."""
+    return copy_bank(demo_db_url, tmp_path_factory.mktemp("checkup-bank") / "bank.db")
 
 
 def client_ids(url: str, n: int = 12) -> list[int]:
@@ -123,6 +116,18 @@ class TestClientFacts:
     def test_stale_rule(self) -> None:
         assert profile_stale(dt.date(2025, 11, 27), None, TODAY)
         assert not profile_stale(dt.date(2025, 11, 28), None, TODAY)
+
+    def test_a_proposal_row_counts_for_staleness_only_when_it_is_a_checkup(self, bank_copy: str) -> None:
+        client_id = client_ids(bank_copy)[5]
+        with session_scope(bank_copy) as session:
+            client = session.get(Client, client_id)
+            assert client is not None
+            client.created_at = dt.datetime(2023, 1, 1)
+            session.add(Proposal(kind="plan_pension", payload={"title": "x"}, client_id=client_id,
+                                 share_token="t" * 32, created_at=dt.datetime(2026, 11, 1),
+                                 expires_at=dt.datetime(2026, 12, 1)))
+            session.flush()
+            assert client_facts(session, client_id, TODAY).stale
 
 
 class TestSuitableProducts:
@@ -200,90 +205,62 @@ class TestPayload:
         assert len(result.findings) > 3
 
 
-class TestLedger:
-    def test_lots_accrue_and_close(self) -> None:
-        grid = pd.bdate_range("2026-01-01", "2026-03-31")
-        trades = pd.DataFrame({"date": [pd.Timestamp("2026-01-05"), pd.Timestamp("2026-03-02")],
-                               "kind": ["buy", "maturity"], "amount": [10000.0, 10050.0], "units": [10000.0, 10000.0]})
-        values = _lot_values(trades, 0.0365, grid)
-        at = {d.date(): v for d, v in zip(grid, values, strict=True)}
-        assert at[dt.date(2026, 1, 2)] == 0
-        assert at[dt.date(2026, 1, 15)] == pytest.approx(10000 * (1 + 0.0365 * 10 / 365))
-        assert at[dt.date(2026, 3, 2)] == 0 and at[dt.date(2026, 2, 27)] > 10000
-
-    @pytest.mark.parametrize("index", range(8))
-    def test_value_today_matches_the_holdings(self, demo_db_url: str, index: int) -> None:
-        client_id = client_ids(demo_db_url, 20)[index]
-        with session_scope(demo_db_url) as session:
-            ledger = client_ledger(session, client_id, TODAY)
-            held = session.scalar(select(func.coalesce(func.sum(Holding.market_value), 0))
-                                  .join(Product, Holding.product_id == Product.id)
-                                  .where(Holding.client_id == client_id,
-                                         Product.category.not_in(INSURANCE_CATEGORIES)))
-        today = ledger.valuations[ledger.valuations["date"] == pd.Timestamp(TODAY)]["value"].sum() \
-            if not ledger.valuations.empty else 0.0
-        assert today == pytest.approx(float(held), rel=0.01, abs=1.0)
-        assert not (ledger.valuations["value"] < -1e-6).any() if not ledger.valuations.empty else True
+GUEST = CheckupAnswers(age=35, monthly_income=20000.0, monthly_expenses=8000.0, dependants=1,
+                       holdings={"deposit": 5000.0, "mixed_fund": 200000.0}, insurance={})
 
 
-class TestStatement:
-    @pytest.mark.parametrize(("text", "period"), [("本月收益", "this_month"), ("今年赚了多少", "this_year"),
-                                                  ("近一年的账单", "last_12_months"), ("累计收益", "since_first"),
-                                                  ("我的账单", None)])
-    def test_period_words(self, text: str, period: str | None) -> None:
-        assert statement_period(text) == period
-
-    @pytest.mark.parametrize("period", list(PERIOD_NAMES))
-    def test_profit_adds_up_and_benchmark_is_named(self, demo_db_url: str, period: str) -> None:
-        client_id = next(i for i in client_ids(demo_db_url, 30) if self._has_funds(demo_db_url, i))
-        with session_scope(demo_db_url) as session:
-            view = client_statement(session, client_id, period, TODAY)
-        assert view is not None and view.period_name == PERIOD_NAMES[period]
-        s = view.statement
-        assert s.profit == pytest.approx(sum(s.profit_by_product.values()), abs=0.01)
-        assert s.profit == pytest.approx(sum(s.profit_by_category.values()), abs=0.01)
-        assert view.benchmark_name is not None and "利率债指数基金" in view.benchmark_name
-        assert s.benchmark_return is not None and np.isfinite(s.benchmark_return)
-        assert len(view.top_products) <= 3
-
-    @staticmethod
-    def _has_funds(url: str, client_id: int) -> bool:
-        with session_scope(url) as session:
-            return bool(session.scalar(select(func.count()).select_from(Holding).join(Product).where(
-                Holding.client_id == client_id, Product.category.in_(("mixed_fund", "equity_fund", "bond_fund"))
-            )))
-
-
-class TestScoreAndRewards:
-    @pytest.mark.parametrize("index", range(5))
-    def test_score_is_bounded_and_suggests_only_suitable_categories(self, demo_db_url: str, index: int) -> None:
-        client_id = client_ids(demo_db_url)[index]
-        with session_scope(demo_db_url) as session:
-            score = client_health_score(session, client_id, TODAY)
-            level = session.get(Client, client_id).risk_level or "C1"
-            for category in score.raise_with:
-                assert suitable_products(session, level, [category], 1) or category in INSURANCE_CATEGORIES
-        assert 0 <= score.total <= 100
-        assert all(0 <= s.value <= 100 for s in (score.activity, score.allocation, score.potential))
-
-    @pytest.mark.parametrize("index", range(5))
-    def test_rewards_next_tier_is_consistent(self, demo_db_url: str, index: int) -> None:
-        client_id = client_ids(demo_db_url)[index]
-        with session_scope(demo_db_url) as session:
-            rewards = client_rewards(session, client_id, TODAY)
-        tiers = dict((name, threshold) for threshold, name in RewardRules().tiers)
-        if rewards.next_tier:
-            assert rewards.amount_to_next_tier > 0 and rewards.next_tier in tiers
-        assert {r.code for r in rewards.earned} <= {"tier_up", "allocation_up", "welcome_back"}
-
-    def test_a_proposal_row_counts_for_staleness_only_when_it_is_a_checkup(self, bank_copy: str) -> None:
-        client_id = client_ids(bank_copy)[5]
+class TestCheckupReport:
+    def test_visitor_report_is_saved_without_products(self, bank_copy: str) -> None:
         with session_scope(bank_copy) as session:
-            client = session.get(Client, client_id)
-            assert client is not None
-            client.created_at = dt.datetime(2023, 1, 1)
-            session.add(Proposal(kind="plan_pension", payload={"title": "x"}, client_id=client_id,
-                                 share_token="t" * 32, created_at=dt.datetime(2026, 11, 1),
-                                 expires_at=dt.datetime(2026, 12, 1)))
-            session.flush()
-            assert client_facts(session, client_id, TODAY).stale
+            report = checkup_report(session, None, GUEST, TODAY)
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == report.token)).one()
+            assert proposal.client_id is None and proposal.payload["subject"] == "访客"
+            assert proposal.payload["summary"] == report.summary
+        assert report.products == [] and report.level == "C2" and "还没有做过风险测评" in report.note
+        assert report.chart_url.endswith(f"/proposals/{report.token}/charts/allocation.png")
+        assert report.summary[0] == f"体检得分{report.score}分。" and report.categories
+
+    def test_level_taken_in_chat_allows_products_at_or_below_it(self, bank_copy: str) -> None:
+        with session_scope(bank_copy) as session:
+            report = checkup_report(session, None, GUEST, TODAY, session_level="C2")
+        assert report.level == "C2" and report.products
+        assert all(is_suitable("C2", p["risk_level"]) for p in report.products)
+
+    def test_known_client_subject_is_masked(self, bank_copy: str) -> None:
+        client_id = client_ids(bank_copy)[2]
+        with session_scope(bank_copy) as session:
+            report = checkup_report(session, client_id, GUEST, TODAY, client_name="张伟")
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == report.token)).one()
+            assert proposal.client_id == client_id and proposal.payload["subject"] == "张*"
+
+    def test_impossible_answers_raise_calcs_error(self, bank_copy: str) -> None:
+        with session_scope(bank_copy) as session, pytest.raises(CalcInputError, match="age"):
+            checkup_report(session, None, CheckupAnswers(12, 1.0, 1.0, 0, {}, {}), TODAY)
+
+
+ISSUE_CASE = checkup_input(age=35, monthly_income=3000, monthly_expenses=10377.21, dependants=0,
+                           holdings={"deposit": 1000.0, "mixed_fund": 861263.46}, insurance={}, risk_level="C3")
+"""The check-up of the issue: it said "建议31,131.63元–62,263.26元" and "建议800,000.20元–831,131.83元"."""
+
+
+class TestMoneyWording:
+    def test_ranges_and_gaps_are_said_like_a_planner_balances_to_the_fen(self) -> None:
+        result = run_checkup(ISSUE_CASE)
+        assert pot_line(result, "liquidity") == "随时要用的钱：现有1,000.00元，建议3.1万–6.2万元，还差3万元"
+        assert pot_line(result, "growth") == "财富增值的钱：现有861,263.46元，建议80万–83万元，多出3万元"
+
+    def test_the_proposal_table_says_the_same(self) -> None:
+        payload = checkup_payload(run_checkup(ISSUE_CASE), subject="访客", inp=ISSUE_CASE,
+                                  choice=LevelChoice("C3", False, ""), products=[])
+        rows = {row[0]: row[1:] for row in payload["sections"][0]["rows"][1:]}
+        assert rows["随时要用的钱"] == ["1,000.00元", "3.1万–6.2万元", "3万元"]
+        assert rows["财富增值的钱"] == ["861,263.46元", "80万–83万元", "多出3万元"]
+
+
+class TestAnswers:
+    @pytest.mark.parametrize(("field", "bounds"), [("age", "age"), ("income", "monthly_income"),
+                                                    ("expenses", "monthly_expenses"), ("dependants", "dependants")])
+    def test_ranges_are_calcs(self, field: str, bounds: str) -> None:
+        low, high = INPUT_RANGES[bounds]
+        assert answer_ok(field, float(low)) and answer_ok(field, float(high))
+        assert not answer_ok(field, low - 1) and not answer_ok(field, high + 1)
