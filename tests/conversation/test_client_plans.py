@@ -12,15 +12,22 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from actions.client.plan_slots import SPECS, range_words
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import Proposal, UsageEvent
-from calc.money import fmt_yuan
-from services.plan_reports import compute_plan
+from calc.money import fmt_approx, fmt_range
+from services.plans import compute_plan
 from tests.conversation.conftest import Chat, said, texts
 from tests.servers import Service, get
 
 pytestmark = pytest.mark.conversation
+
+
+def re_ask(kind: str, slot: str) -> str:
+    """The re-ask of a slot with calc's range filled in, as the action sends it."""
+    spec = SPECS[kind][slot]
+    return said(spec.invalid, **range_words(spec))
 
 
 def card_of(answer: list[dict[str, Any]]) -> dict[str, Any]:
@@ -69,8 +76,8 @@ class TestInvestment:
         assert texts(chat(visitor, "十万")) == [said("utter_ask_plan_investment_form_plan_monthly_saving")]
         answer = chat(visitor, "每月5000")
         plan = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000})
-        assert fmt_yuan(plan.required_monthly_saving) in texts(answer)[0]
-        assert fmt_yuan(plan.projected_range[10]) in texts(answer)[0]  # a range, never one number
+        assert f"每月定投约{fmt_approx(plan.required_monthly_saving)}" in texts(answer)[0]
+        assert fmt_range(plan.projected_range[10], plan.projected_range[90]) in texts(answer)[0]  # never one number
         proposal = assert_result(answer, "投资规划", "projection", web, demo_db_url, "plan_investment")
         assert proposal.client_id is None and proposal.payload["subject"] == "访客"
         with session_scope(demo_db_url) as session:
@@ -91,8 +98,8 @@ class TestInvestment:
         answer = chat(visitor, "3千")
         plan = compute_plan("plan_investment", {"goal_amount": 8e5, "years": 5, "initial": 0, "monthly_saving": 3000,
                                                 "annual_return": 0.05})
-        assert "5年后攒到800,000.00元" in texts(answer)[0]
-        assert fmt_yuan(plan.required_monthly_saving) in texts(answer)[0]
+        assert "5年后攒到80万元" in texts(answer)[0]
+        assert f"每月定投约{fmt_approx(plan.required_monthly_saving)}" in texts(answer)[0]
         proposal = assert_result(answer, "投资规划", "projection", web, demo_db_url, "plan_investment")
         assert ["预期年化收益", "5.00%（您设定）"] in proposal.payload["assumptions"]
 
@@ -105,12 +112,12 @@ class TestInvestment:
         assert texts(answer)[0] == said("utter_plan_updated", field="预期年化收益", value="3.00%")
         plan = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000,
                                                 "annual_return": 0.03})
-        assert fmt_yuan(plan.required_monthly_saving) in texts(answer)[1]
+        assert f"每月定投约{fmt_approx(plan.required_monthly_saving)}" in texts(answer)[1]
         proposal = assert_result(answer, "投资规划", "projection", web, demo_db_url, "plan_investment")
         assert ["预期年化收益", "3.00%（您设定）"] in proposal.payload["assumptions"]
         again = chat(visitor, "目标改成80万再算")  # and again, from the recalculated plan
         assert texts(again)[0] == said("utter_plan_updated", field="目标金额", value="800,000.00元")
-        assert "800,000.00元" in texts(again)[1]
+        assert "攒到80万元" in texts(again)[1]
 
 
 class TestPension:
@@ -130,7 +137,8 @@ class TestPension:
         answer = chat(visitor, "20万")
         plan = compute_plan("plan_pension", {"age": 35, "retirement_age": 60, "monthly_income": 20_000,
                                              "basic_pension_monthly": 0, "current_savings": 200_000})
-        assert fmt_yuan(plan.corpus_needed) in texts(answer)[0] and fmt_yuan(plan.monthly_saving) in texts(answer)[0]
+        assert f"需要备好约{fmt_approx(plan.corpus_needed)}" in texts(answer)[0]
+        assert f"每月再存约{fmt_approx(plan.monthly_saving)}" in texts(answer)[0]
         assert_result(answer, "养老规划", "accumulation", web, demo_db_url, "plan_pension")
 
     def test_known_client_is_prefilled(self, chat: Chat, people: dict[str, Identity]) -> None:
@@ -145,9 +153,9 @@ class TestRetirement:
     def test_happy_path_and_an_invalid_age(self, chat: Chat, visitor: str, web: Service, demo_db_url: str) -> None:
         first = texts(chat(visitor, "退休规划"))
         assert first[-1] == said("utter_ask_plan_age")
-        assert texts(chat(visitor, "300岁")) == [said("utter_plan_invalid_age"), said("utter_ask_plan_age")]
+        assert texts(chat(visitor, "300岁")) == [re_ask("plan_retirement", "plan_age"), said("utter_ask_plan_age")]
         assert texts(chat(visitor, "62")) == [said("utter_ask_plan_retirement_form_plan_initial")]
-        assert texts(chat(visitor, "-5")) == [said("utter_plan_invalid_corpus"),
+        assert texts(chat(visitor, "-5")) == [re_ask("plan_retirement", "plan_initial"),
                                              said("utter_ask_plan_retirement_form_plan_initial")]
         assert texts(chat(visitor, "一百二十万")) == [said("utter_ask_plan_monthly_spending")]
         answer = chat(visitor, "每月取6000")
@@ -171,14 +179,14 @@ class TestSimulation:
                          said("utter_ask_plan_simulation_form_plan_initial")]
         assert texts(chat(visitor, "10万")) == [said("utter_ask_plan_simulation_form_plan_monthly_saving")]
         assert texts(chat(visitor, "每月2000")) == [said("utter_ask_plan_simulation_form_plan_years")]
-        assert texts(chat(visitor, "0年")) == [said("utter_plan_invalid_years"),
+        assert texts(chat(visitor, "0年")) == [re_ask("plan_simulation", "plan_years"),
                                               said("utter_ask_plan_simulation_form_plan_years")]
         assert texts(chat(visitor, "10年")) == [said("utter_ask_plan_risk_mix")]
         assert texts(chat(visitor, "平衡")) == [said("utter_ask_plan_simulation_form_plan_goal_amount")]
         answer = chat(visitor, "50万")
         plan = compute_plan("plan_simulation", {"initial": 1e5, "monthly_contribution": 2000, "years": 10,
                                                 "mix": "平衡", "goal": 5e5})
-        assert fmt_yuan(plan.bands[10][-1]) in texts(answer)[0] and fmt_yuan(plan.bands[90][-1]) in texts(answer)[0]
+        assert fmt_approx(plan.bands[10][-1]) in texts(answer)[0] and fmt_approx(plan.bands[90][-1]) in texts(answer)[0]
         assert "可能性" in texts(answer)[0]
         proposal = assert_result(answer, "模拟规划", "projection", web, demo_db_url, "plan_simulation")
         assert proposal.payload["charts"][0]["kind"] in ("fan", "line")  # fan once calc reports p5/p95
@@ -189,18 +197,18 @@ class TestSimulation:
 
 
 # One table drives the unhappy paths of every plan: (start, first ask, a good first answer, the second ask,
-# a correction of the first answer with its read-back, a bad first answer with its re-ask).
+# a correction of the first answer with its read-back, a bad first answer with the slot it is re-asked for).
 PLANS = {
     "plan_investment": ("我想做个投资规划", "utter_ask_plan_investment_form_plan_goal_amount", "100万",
                         "utter_ask_plan_investment_form_plan_years",
-                        ("说错了，目标是八十万", "目标金额", "800,000.00元"), ("-5", "utter_plan_invalid_goal_amount")),
+                        ("说错了，目标是八十万", "目标金额", "800,000.00元"), ("-5", "plan_goal_amount")),
     "plan_pension": ("养老规划", "utter_ask_plan_age", "35岁", "utter_ask_plan_retirement_age",
-                     ("不对，我今年40岁", "年龄", "40岁"), ("300岁", "utter_plan_invalid_age")),
+                     ("不对，我今年40岁", "年龄", "40岁"), ("300岁", "plan_age")),
     "plan_retirement": ("做个退休规划", "utter_ask_plan_age", "62", "utter_ask_plan_retirement_form_plan_initial",
-                        ("不对，我今年65岁", "年龄", "65岁"), ("三百岁", "utter_plan_invalid_age")),
+                        ("不对，我今年65岁", "年龄", "65岁"), ("三百岁", "plan_age")),
     "plan_simulation": ("模拟规划", "utter_ask_plan_simulation_form_plan_initial", "10万",
                         "utter_ask_plan_simulation_form_plan_monthly_saving",
-                        ("不对，一开始投2万5", "现有资金", "25,000.00元"), ("-5", "utter_plan_invalid_initial")),
+                        ("不对，一开始投2万5", "现有资金", "25,000.00元"), ("-5", "plan_initial")),
 }
 
 
@@ -230,9 +238,9 @@ class TestEveryPlan:
         assert texts(chat(visitor, start))[-1] == said(PLANS[kind][1])  # starts afresh, nothing kept
 
     def test_invalid_value(self, chat: Chat, visitor: str, kind: str) -> None:
-        start, first_ask, answer, second_ask, _, (bad, re_ask) = PLANS[kind]
+        start, first_ask, answer, second_ask, _, (bad, slot) = PLANS[kind]
         chat(visitor, start)
-        assert texts(chat(visitor, bad)) == [said(re_ask), said(first_ask)]
+        assert texts(chat(visitor, bad)) == [re_ask(kind, slot), said(first_ask)]
         assert texts(chat(visitor, answer)) == [said(second_ask)]
         chat(visitor, "算了")
 

@@ -1,39 +1,32 @@
-"""services.plan_reports: the numbers in the payload are calc's numbers, the charts fit the schema, ranges not points."""
+"""services.plan_reports: the numbers in the payload are calc's numbers, the charts fit the schema, ranges not
+points; plan_report computes, saves the proposal and returns what chat shows."""
 
 from __future__ import annotations
 
 import json
 import math
 
-import numpy as np
-import numpy_financial as npf
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
+from bank.db import session_scope
+from bank.directory import Identity
+from bank.models import Proposal
 from calc.assumptions import Assumptions
 from calc.errors import CalcInputError
-from calc.money import fmt_pct, fmt_yuan
+from calc.money import fmt_approx, fmt_pct, fmt_range, fmt_yuan
 from calc.plans import (
     SimulationPlan,
-    monthly_rate,
     plan_investment,
     plan_pension,
     plan_retirement,
     plan_simulation,
 )
 from calc.simulate import PERCENTILES
-from services.plan_reports import (
-    MIXES,
-    PLAN_KINDS,
-    RISK_NOTICE,
-    balance_path,
-    client_inputs,
-    compute_plan,
-    mix_weights,
-    plan_payload,
-    projection_chart,
-)
+from services.plan_payloads import RISK_NOTICE, plan_payload, projection_chart
+from services.plan_reports import plan_report
+from services.plans import MIXES, PLAN_KINDS, client_inputs, compute_plan, mix_weights
 
 INVESTMENT = {"goal_amount": 1_000_000, "years": 10, "initial": 100_000, "monthly_saving": 5000}
 PENSION = {"age": 35, "retirement_age": 60, "monthly_income": 20_000, "basic_pension_monthly": 4000,
@@ -120,9 +113,14 @@ class TestInvestmentPayload:
         plan = compute_plan("plan_investment", INVESTMENT)
         payload = payload_for("plan_investment")
         summary = "\n".join(payload["summary"])
-        assert fmt_yuan(plan.required_monthly_saving) in summary
-        assert fmt_yuan(plan.required_lump_sum) in summary
-        assert fmt_yuan(plan.projected_range[10]) in summary and fmt_yuan(plan.projected_range[90]) in summary
+        assert f"每月定投约{fmt_approx(plan.required_monthly_saving)}" in summary
+        assert f"一次性投入约{fmt_approx(plan.required_lump_sum)}" in summary
+        assert fmt_range(plan.projected_range[10], plan.projected_range[90]) in summary
+        assert "攒到100万元，现有100,000.00元" in summary  # the target as a person says it, the balance exact
+
+    def test_a_stated_target_is_not_rounded_away(self) -> None:
+        summary = "\n".join(payload_for("plan_investment", goal_amount=1_250_000)["summary"])
+        assert "攒到125万元" in summary
 
     def test_line_chart_ends_at_calc_projection_and_the_goal(self) -> None:
         plan = compute_plan("plan_investment", INVESTMENT)
@@ -149,8 +147,10 @@ class TestPensionPayload:
         high = compute_plan("plan_pension", {**PENSION, "annual_return": 0.05})
         low = compute_plan("plan_pension", {**PENSION, "annual_return": 0.03})
         summary = "\n".join(payload_for("plan_pension")["summary"])
-        for value in (plan.corpus_needed, plan.gap, plan.monthly_saving, high.monthly_saving, low.monthly_saving):
-            assert fmt_yuan(value) in summary
+        for value in (plan.corpus_needed, plan.gap, plan.monthly_saving):
+            assert f"约{fmt_approx(value)}" in summary
+        assert fmt_range(high.monthly_saving, low.monthly_saving) in summary
+        assert fmt_yuan(4000) in summary and fmt_yuan(200_000) in summary  # what the user stated, exact
         assert "70%" in summary and "今天的购买力" in summary
 
     def test_charts_show_accumulation_and_gap(self) -> None:
@@ -180,7 +180,7 @@ class TestRetirementPayload:
         plan = compute_plan("plan_retirement", RETIREMENT)
         summary = "\n".join(payload_for("plan_retirement")["summary"])
         assert f"约{plan.years_lasting:.1f}年" in summary
-        assert fmt_yuan(plan.sustainable_monthly_withdrawal) in summary
+        assert f"每月可取约{fmt_approx(plan.sustainable_monthly_withdrawal)}" in summary
         assert "～" in summary and "早于规划寿命" in summary
 
     def test_sustainable_path_lasts_to_life_expectancy(self) -> None:
@@ -227,29 +227,15 @@ class TestSimulationPayload:
     def test_summary_gives_a_range_and_the_probability(self) -> None:
         plan = compute_plan("plan_simulation", SIMULATION)
         summary = "\n".join(payload_for("plan_simulation")["summary"])
-        assert fmt_yuan(plan.bands[10][-1]) in summary and fmt_yuan(plan.bands[90][-1]) in summary
-        assert fmt_pct(plan.success_probability, 0) in summary
-        assert fmt_yuan(100_000 + 3000 * 120) in summary
+        assert fmt_approx(plan.bands[10][-1]) in summary and fmt_approx(plan.bands[90][-1]) in summary
+        assert fmt_pct(plan.success_probability, 0) in summary and "达到目标60万元" in summary
+        assert fmt_yuan(100_000 + 3000 * 120) in summary  # the principal is a sum of inputs: exact
 
     def test_without_goal(self) -> None:
         payload = payload_for("plan_simulation", goal=0)
         data = payload["charts"][0]["data"]
         assert data.get("target") is None and "目标金额" not in data.get("series", {})
         assert not any("可能性" in line for line in payload["summary"])
-
-
-class TestBalancePath:
-    @settings(max_examples=50, deadline=None)
-    @given(st.floats(0, 1e6), st.floats(0, 1e4), st.floats(-0.03, 0.1), st.integers(1, 30))
-    def test_matches_numpy_financial(self, initial: float, monthly: float, rate: float, years: int) -> None:
-        path = balance_path(initial, monthly, rate, years)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            expected = npf.fv(monthly_rate(rate), 12 * years, -monthly, -initial)
-        assert len(path) == years + 1 and path[0] == initial
-        assert path[-1] == pytest.approx(expected, rel=1e-7, abs=1e-3)
-
-    def test_withdrawals_stop_at_zero(self) -> None:
-        assert balance_path(10_000, -1000, 0.0, 3) == [10_000.0, 0.0, 0.0, 0.0]
 
 
 class TestClientInputs:
@@ -261,3 +247,51 @@ class TestClientInputs:
             known = client_inputs(session, client.client_id)
             assert 18 <= known["age"] <= 100 and known["monthly_income"] > 0
             assert client_inputs(session, 10**9) == {}
+
+
+class TestPlanReport:
+    """The use case chat and web share: compute, save the proposal, return the lines, chart link and card."""
+
+    @pytest.fixture
+    def bank_env(self, demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+        monkeypatch.setenv("PUBLIC_BASE_URL", "https://bank.example")
+        return demo_db_url
+
+    def test_visitor_report_is_saved_with_its_card(self, bank_env: str) -> None:
+        with session_scope(bank_env) as session:
+            report = plan_report(session, "plan_investment", INVESTMENT, None)
+        assert report.title == "投资规划" and report.summary[0].startswith("目标：10年后攒到100万元")
+        assert report.risk_notice == RISK_NOTICE and report.token
+        assert report.chart_url == f"https://bank.example/proposals/{report.token}/charts/projection.png"
+        assert report.card == {"type": "card", "title": "投资规划建议书", "description": report.summary[0],
+                               "url": f"https://bank.example/proposals/{report.token}", "button_text": "查看建议书"}
+        with session_scope(bank_env) as session:
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == report.token)).one()
+            assert proposal.kind == "plan_investment" and proposal.client_id is None
+            assert proposal.payload == report.payload and proposal.payload["subject"] == "访客"
+
+    def test_client_report_is_theirs_and_masked(self, bank_env: str, people: dict[str, Identity]) -> None:
+        client = people["client"]
+        with session_scope(bank_env) as session:
+            report = plan_report(session, "plan_retirement", RETIREMENT, client)
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == report.token)).one()
+            assert proposal.client_id == client.client_id
+        assert report.payload["subject"] == client.name[0] + "*" * (len(client.name) - 1)
+
+    def test_staff_report_is_not_filed_under_anyone(self, bank_env: str, people: dict[str, Identity]) -> None:
+        with session_scope(bank_env) as session:
+            report = plan_report(session, "plan_simulation", SIMULATION, people["advisor"])
+            proposal = session.scalars(select(Proposal).where(Proposal.share_token == report.token)).one()
+            assert proposal.client_id is None
+
+    def test_calc_refusal_raises_before_anything_is_saved(self, bank_env: str) -> None:
+        with session_scope(bank_env) as session, pytest.raises(CalcInputError) as caught:
+            plan_report(session, "plan_pension", {**PENSION, "retirement_age": 95}, None)
+        assert caught.value.field == "retirement_age" and "40到80" in caught.value.reason_zh
+
+    def test_database_outage_keeps_the_figures_without_a_link(self) -> None:
+        engine = create_engine("sqlite:////nonexistent-dir/never/bank.db")
+        with Session(engine) as session:
+            report = plan_report(session, "plan_investment", INVESTMENT, None)
+        assert report.token is None and report.card is None and report.chart_url is None
+        assert "每月定投" in report.summary[1]

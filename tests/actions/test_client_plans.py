@@ -1,4 +1,5 @@
-"""Plan actions in the rasa-demo style: a Tracker and a CollectingDispatcher, assertions on events and replies."""
+"""actions.client.plans and plan_slots in the rasa-demo style: a Tracker and a CollectingDispatcher, assertions on
+events and replies."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from actions.client.plans import (
 from bank.db import session_scope
 from bank.directory import Identity
 from bank.models import Proposal, UsageEvent
-from calc.money import fmt_yuan
-from services.plan_reports import compute_plan
+from calc.money import fmt_approx
+from calc.plans import INPUT_RANGES
+from services.plans import compute_plan
 from tests.actions.kit import make_tracker, run_action
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,6 +128,7 @@ class TestCorrectionsAndAssumptions:
         messages, slots = fill(ValidatePlanInvestmentForm(), "收益改成50%", "plan_years")
         assert slots == {"plan_annual_return": None}
         assert responses(messages) == ["utter_plan_invalid_annual_return"]
+        assert (messages[0]["low"], messages[0]["high"]) == ("-5%", "15%")
 
     def test_assumption_a_plan_does_not_use_is_not_taken(self) -> None:
         _, slots = fill(ValidatePlanInvestmentForm(), "通胀改成3%", "plan_years")
@@ -153,6 +156,26 @@ class TestOutOfRange:
         for key, variants in DOMAIN["responses"].items():
             if key.startswith("utter_plan_invalid_"):
                 assert re.search(r"比如|选一个|之间", variants[0]["text"]), key
+
+    @pytest.mark.parametrize(("form", "text", "asked", "words"), [
+        (ValidatePlanPensionForm(), "300岁", "plan_age", {"low": "18", "high": "89"}),
+        (ValidatePlanInvestmentForm(), "100年", "plan_years", {"low": "1", "high": "50"}),
+        (ValidatePlanInvestmentForm(), "-5", "plan_goal_amount", {"low": "0", "high": "100亿"}),
+        (ValidatePlanRetirementForm(), "-5", "plan_initial", {"low": "0", "high": "100亿"}),
+    ])
+    def test_the_re_ask_states_calcs_range(self, form: Any, text: str, asked: str, words: dict[str, str]) -> None:
+        messages, _ = fill(form, text, asked)
+        assert {key: messages[0][key] for key in ("low", "high")} == words
+        template = DOMAIN["responses"][messages[0]["response"]][0]["text"]
+        assert "{low}" in template and template.format(**words)
+
+    def test_assumption_ranges_are_calcs(self) -> None:
+        """Regression: the form accepted inflation up to 10% while calc allowed 20%; both read one range now."""
+        messages, slots = fill(ValidatePlanPensionForm(), "通胀改成12%", "plan_age")
+        assert slots == {"plan_inflation": None} and responses(messages) == ["utter_plan_invalid_inflation"]
+        bounds = INPUT_RANGES["inflation"]
+        assert (messages[0]["low"], messages[0]["high"]) == (f"{bounds.low:.0%}", f"{bounds.high:.0%}")
+        assert fill(ValidatePlanPensionForm(), "通胀改成10%", "plan_age")[1] == {"plan_inflation": 0.1}
 
     def test_retirement_age_must_follow_the_current_age(self) -> None:
         messages, slots = fill(ValidatePlanPensionForm(), "45岁", "plan_retirement_age", slots={"plan_age": 50.0})
@@ -197,7 +220,7 @@ class TestResult:
         messages, events = run_result(ActionPlanInvestment(), INVESTMENT_SLOTS)
         summary, image, card, notice = messages
         plan = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000})
-        assert fmt_yuan(plan.required_monthly_saving) in summary["text"]
+        assert f"每月定投约{fmt_approx(plan.required_monthly_saving)}" in summary["text"]
         match = re.fullmatch(r"https://bank\.example/proposals/([\w-]+)/charts/projection\.png", image["image"])
         assert match, image
         token = match.group(1)
@@ -243,7 +266,7 @@ class TestResult:
         messages, _ = run_result(ActionPlanPension(), slots)
         plan = compute_plan("plan_pension", {"age": 35, "retirement_age": 60, "monthly_income": 20_000,
                                              "annual_return": 0.05})
-        assert fmt_yuan(plan.monthly_saving) in messages[0]["text"]
+        assert f"每月再存约{fmt_approx(plan.monthly_saving)}" in messages[0]["text"]
 
     def test_calc_refusal_is_explained(self, bank_env: str) -> None:
         slots = {"plan_age": 60.0, "plan_retirement_age": 95.0, "plan_monthly_income": 20_000.0,
@@ -281,7 +304,8 @@ class TestRecalculate:
         new = compute_plan("plan_investment", {"goal_amount": 1e6, "years": 10, "initial": 1e5, "monthly_saving": 5000,
                                                "annual_return": 0.06})
         assert new.required_monthly_saving < old.required_monthly_saving
-        assert fmt_yuan(new.required_monthly_saving) in messages[1]["text"]
+        assert fmt_approx(new.required_monthly_saving) != fmt_approx(old.required_monthly_saving)
+        assert f"每月定投约{fmt_approx(new.required_monthly_saving)}" in messages[1]["text"]
         token = messages[3]["custom"]["url"].rsplit("/", 1)[1]
         with session_scope(bank_env) as session:
             proposal = session.scalars(select(Proposal).where(Proposal.share_token == token)).one()
@@ -291,7 +315,7 @@ class TestRecalculate:
 
     def test_a_named_input_can_change_too(self, bank_env: str) -> None:
         messages, _ = self.recalc("目标改成50万", self.last_plan(bank_env))
-        assert messages[0]["value"] == "500,000.00元" and "500,000.00元" in messages[1]["text"]
+        assert messages[0]["value"] == "500,000.00元" and "攒到50万元" in messages[1]["text"]
 
     def test_an_out_of_range_change_is_refused_with_what_fits(self, bank_env: str) -> None:
         messages, events = self.recalc("收益改成50%", self.last_plan(bank_env))
