@@ -15,7 +15,7 @@ from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.handoffs import KIND, prepare_handoff, summary_card
-from bank.proposals import public_url
+from services.links import public_url
 from services.notify import notify
 
 log = logging.getLogger(__name__)

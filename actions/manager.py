@@ -1,9 +1,8 @@
 """Manager journeys in chat: broadcast a meeting note or experience post to the team (preview, confirm, send,
-index in knowledge/), and the team's operations figures. Rules live in bank/broadcasts.py and bank/dashboard.py."""
+index in knowledge/), and the team's operations figures. Rules live in services/broadcasts.py and services/dashboard.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from decimal import Decimal
 from typing import Any
@@ -12,15 +11,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
-from actions.identity import sender
-from actions.push import name_list, replied_to
+from actions.staff import StaffAction, name_list, replied_to
 from actions.usage import record_usage
-from bank.db import session_scope
 from bank.directory import Identity
-from bank.proposals import public_url
+from calc import clock
 from calc.money import fmt_yuan
 from lexicon.periods import period_so_far
 from services.broadcasts import (
@@ -38,6 +34,7 @@ from services.broadcasts import (
     team_members,
 )
 from services.dashboard import NotAManager, team_dashboard
+from services.links import public_url
 from services.notify import notify
 from wecom.messages import split_text
 
@@ -49,20 +46,25 @@ LONG_NOTE_CHARS = 30
 PART_BYTES = 2000
 
 
-def _manager(dispatcher: CollectingDispatcher, tracker: Tracker) -> Identity | None:
-    """The sender when they are a manager; otherwise None after telling them why."""
-    ok, who = sender(dispatcher, tracker)
-    if not ok:
-        return None
-    if who is None or who.role != "manager":
-        dispatcher.utter_message(response="utter_note_not_allowed" if who is None or who.role != "advisor"
-                                 else "utter_note_advisor_refused")
-        return None
-    return who
-
-
 def _reset() -> list[EventType]:
     return [SlotSet("note_awaiting", False), *(SlotSet(s, None) for s in NOTE_SLOTS)]
+
+
+class _ManagerAction(StaffAction):
+    """A manager-only step of a broadcast: an advisor is told to ask their manager; the note slots are reset after
+    a refusal or a failure."""
+
+    roles = frozenset({"manager"})
+
+    def refuse(self, dispatcher: CollectingDispatcher, who: Identity | None) -> None:
+        dispatcher.utter_message(response="utter_note_advisor_refused" if who is not None and who.role == "advisor"
+                                 else "utter_note_not_allowed")
+
+    def refused(self, tracker: Tracker, directory_down: bool) -> list[EventType]:
+        return _reset()
+
+    def failed(self, tracker: Tracker) -> list[EventType]:
+        return _reset()
 
 
 class ValidateNoteForm(FormValidationAction):
@@ -108,40 +110,31 @@ def kind_asked(tracker: Tracker, body: str) -> str:
     return note_kind(body)
 
 
-class ActionNotePreview(Action):
+class ActionNotePreview(_ManagerAction):
     """Show the note, its title and who will receive it, and ask the manager to confirm."""
 
     def name(self) -> str:
         return "action_note_preview"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        who = _manager(dispatcher, tracker)
-        if who is None:
-            return _reset()
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
         body = str(tracker.get_slot("note_body") or "")
         kind = kind_asked(tracker, body)
         try:
             body = check_body(body)
-            with session_scope() as session:
-                members = team_members(session, who)
+            with self.session() as session:
+                members = team_members(session, viewer)
         except ValueError as error:
             dispatcher.utter_message(response="utter_note_body_invalid", reason=str(error))
             return _reset()
-        except SQLAlchemyError as error:
-            log.error("note preview failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return _reset()
         shown = body if len(body) <= PREVIEW_CHARS else body[:PREVIEW_CHARS] + "…"
-        title = note_title(kind, body, dt.datetime.now())
+        title = note_title(kind, body, clock.now())
         dispatcher.utter_message(text=f"预览【{title}】\n{shown}")
         dispatcher.utter_message(response="utter_note_ask_confirm", count=len(members),
                                  names=name_list([m.name for m in members]))
         return [SlotSet("note_kind", kind), SlotSet("note_awaiting", True)]
 
 
-class ActionNotePublish(Action):
+class ActionNotePublish(_ManagerAction):
     """On confirmation: store the note, index it for questions, send it to every team member."""
 
     def name(self) -> str:
@@ -153,24 +146,20 @@ class ActionNotePublish(Action):
         if not tracker.get_slot("note_body") or not replied_to(tracker, "action_note_preview"):
             dispatcher.utter_message(response="utter_note_stale")
             return _reset()
-        who = _manager(dispatcher, tracker)
-        if who is None:
-            return _reset()
+        return await super().run(dispatcher, tracker, domain)
+
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
         kind = str(tracker.get_slot("note_kind") or "morning")
         try:
-            with session_scope() as session:
-                note = publish_note(session, who, str(tracker.get_slot("note_body")),
-                                    kind if kind in KIND_NAMES else "morning", dt.datetime.now())
+            with self.session() as session:
+                note = publish_note(session, viewer, str(tracker.get_slot("note_body")),
+                                    kind if kind in KIND_NAMES else "morning", clock.now())
         except (ValueError, NotAllowed) as error:
             dispatcher.utter_message(response="utter_note_body_invalid", reason=str(error))
             return _reset()
-        except SQLAlchemyError as error:
-            log.error("note not stored: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return _reset()
         indexed = _index(note)
         for member in note.recipients:
-            for part in split_text(broadcast_text(note, who.name), max_bytes=PART_BYTES):
+            for part in split_text(broadcast_text(note, viewer.name), max_bytes=PART_BYTES):
                 notify(member.userid, part, kind="broadcast")
         record_usage(tracker, "broadcast", kind=note.kind, recipients=len(note.recipients), indexed=indexed)
         dispatcher.utter_message(response="utter_note_published" if indexed else "utter_note_published_unindexed",
@@ -225,37 +214,31 @@ def dashboard_lines(figures: dict[str, Any], label: str) -> list[str]:
 
 
 
-class ActionTeamDashboard(Action):
+class ActionTeamDashboard(StaffAction):
     """The manager's team figures (services.dashboard.team_dashboard) in short lines, with the dashboard link."""
 
     def name(self) -> str:
         return "action_team_dashboard"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        ok, who = sender(dispatcher, tracker)
-        if not ok:
-            return []
-        if who is None or who.role != "manager" or who.staff_id is None:
-            dispatcher.utter_message(response="utter_team_dashboard_advisor" if who is not None and who.role == "advisor"
-                                     else "utter_team_dashboard_refused")
-            return []
-        period = period_so_far(latest_text(tracker), dt.date.today())
+    def allows(self, who: Identity) -> bool:
+        return who.role == "manager" and who.staff_id is not None
+
+    def refuse(self, dispatcher: CollectingDispatcher, who: Identity | None) -> None:
+        dispatcher.utter_message(response="utter_team_dashboard_advisor" if who is not None and who.role == "advisor"
+                                 else "utter_team_dashboard_refused")
+
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
+        period = period_so_far(latest_text(tracker), clock.today())
         try:
-            with session_scope() as session:
-                figures = team_dashboard(session, who.staff_id, period.start, period.end)
+            with self.session() as session:
+                figures = team_dashboard(session, viewer.staff_id or 0, period.start, period.end)
         except (NotAManager, ValueError):
             dispatcher.utter_message(response="utter_team_dashboard_refused")
-            return []
-        except SQLAlchemyError as error:
-            log.error("team dashboard failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
             return []
         record_usage(tracker, "team_dashboard", period=period.label_zh)
         url = public_url(f"/dashboard?start={period.start.isoformat()}&end={period.end.isoformat()}")
         dispatcher.utter_message(text="\n".join([*dashboard_lines(figures, period.label_zh), f"详细看板：{url}"]))
-        dispatcher.utter_message(json_message={"type": "card", "title": "团队运营看板",
+        dispatcher.utter_message(json_message={"type": "card", "title": "团队运营看板", "url": url,
                                                "description": f"{period.label_zh}的活跃、建议书、联系与销售图表",
-                                               "url": url, "button_text": "打开看板"})
+                                               "button_text": "打开看板"})
         return []

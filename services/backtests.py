@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bank.models import ModelPortfolio, NavPoint, Product
 from calc.performance import TRADING_DAYS, backtest, max_drawdown
-from services.pushes import find_portfolio
+from services.portfolios import find_portfolio
 
 MIN_POINTS = 2
 

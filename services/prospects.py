@@ -17,6 +17,7 @@ from bank.access import visible_client_ids
 from bank.clients import phone_tail
 from bank.directory import Identity
 from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
+from calc.money import fmt_wan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 
 MATURING_DAYS = 30
@@ -52,15 +53,6 @@ class ProspectList:
     items: list[Prospect] = field(default_factory=list)
     skipped_unassessed: int = 0
     skipped_unsuitable: int = 0
-
-
-def wan(amount: Decimal) -> str:
-    """An amount in 万元 with one decimal, the way advisors say it.
-
-    >>> wan(Decimal("123456.78")), wan(Decimal("5000"))
-    ('12.3万', '0.5万')
-    """
-    return f"{(amount / 10000).quantize(Decimal('0.1'))}万"
 
 
 def _positions(session: Session, viewer: Identity | None, today: dt.date) -> list[tuple[Client, Decimal, Decimal, Decimal]]:
@@ -108,9 +100,9 @@ def _rank_for(
             continue
         available = idle + maturing
         headroom = available - min_amount
-        reason = f"风险等级{client.risk_level}适配{risk_level}；可用资金{wan(available)}"
+        reason = f"风险等级{client.risk_level}适配{risk_level}；可用资金{fmt_wan(available)}"
         if maturing > 0:
-            reason += f"（其中30天内到期{wan(maturing)}）"
+            reason += f"（其中{MATURING_DAYS}天内到期{fmt_wan(maturing)}）"
         reason += f"，满足起购额{min_amount:.0f}元" if headroom >= 0 else f"，距起购额{min_amount:.0f}元差{-headroom:.0f}元"
         items.append((headroom >= 0, Prospect(client.id, client.name, phone_tail(client.phone), client.risk_level,
                                               total, idle, maturing, available, reason)))
@@ -131,6 +123,16 @@ def prospects_for_product(
         raise UnknownProduct(f"product_code: no product {product_code!r}")
     return _rank_for(session, viewer, today, product.risk_level, product.min_amount,
                      f"{product.name}（{product.code}）", limit, valid_days)
+
+
+def product_named_in(session: Session, text: str) -> Product | None:
+    """An on-sale product whose code or full name occurs in `text` (longest name first)."""
+    products = session.scalars(select(Product).where(Product.on_sale.is_(True))).all()
+    upper = text.upper()
+    for product in sorted(products, key=lambda p: -len(p.name)):
+        if product.name in text or product.code.upper() in upper:
+            return product
+    return None
 
 
 def portfolio_requirements(portfolio: ModelPortfolio) -> tuple[str, Decimal]:
@@ -168,7 +170,7 @@ def prospects_by_assets(
         if tier is None:
             continue
         gap = tier - total
-        reason = f"总资产{wan(total)}，距{wan(tier)}档还差{gap:.2f}元"
+        reason = f"总资产{fmt_wan(total)}，距{fmt_wan(tier)}档还差{gap:.2f}元"
         ranked.append((gap / tier, Prospect(client.id, client.name, phone_tail(client.phone), client.risk_level,
                                             total, idle, maturing, total, reason, gap)))
     ranked.sort(key=lambda t: (t[0], t[1].client_id))

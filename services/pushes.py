@@ -9,30 +9,38 @@ idempotency key per push and product, so even a replayed insert fails instead of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bank.access import visible_client_ids
 from bank.clients import find_clients
 from bank.directory import Identity
 from bank.masking import mask_name
-from bank.models import STAFF_ROLES, Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Staff
+from bank.models import STAFF_ROLES, Client, ModelPortfolio, PortfolioPush, Staff
 from calc.money import fmt_yuan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
-from services.notify import notify
-from services.prospects import UnknownProduct, portfolio_requirements
+from lexicon.names import names_listed, split_phone_tail, without_phone_tails
+from lexicon.numbers import parse_amount
+from services.portfolios import (
+    CENT,
+    PortfolioLine,
+    default_amount,
+    find_portfolio,
+    portfolio_lines,
+    portfolio_named_in,
+)
+from services.prospects import portfolio_requirements
 
 DEFAULT_TTL_DAYS = 7
 MAX_CLIENTS = 100
-CENT = Decimal("0.01")
 TASK_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -44,17 +52,6 @@ class PushExpired(LookupError):
     """The push exists but its confirmation window has passed."""
 
 
-@dataclass(frozen=True)
-class PortfolioLine:
-    """One item of a model portfolio with the amount it gets from a given total."""
-
-    product_id: int
-    code: str
-    name: str
-    risk_level: str
-    weight: float
-    min_amount: Decimal
-    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -113,108 +110,18 @@ class PushResult:
     skipped_with_reasons: list[Skipped] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ConfirmResult:
-    """The outcome of a confirmation.
-
-    status: "confirmed" (orders exist; `created` tells whether this call created them), "declined",
-    "expired" or "refused" (suitability or minimums failed now; `reason` says why, the push stays pending).
-    """
-
-    status: str
-    push_id: int
-    task_id: str
-    portfolio_name: str
-    client_id: int
-    client_name: str
-    advisor_userid: str
-    amount: Decimal
-    orders: list[PortfolioLine] = field(default_factory=list)
-    created: bool = False
-    reason: str = ""
 
 
-def advisor_notice(result: ConfirmResult) -> tuple[str, str] | None:
-    """What the advisor is told about a client's decision, as (kind, text); None when there is nothing new
-    (a repeated press of a decided push).
-
-    >>> r = ConfirmResult("declined", 1, "t", "稳健组合", 7, "王芳", "zhangmin", Decimal("0"), created=True)
-    >>> advisor_notice(r)
-    ('push_declined', '客户王芳暂不购买稳健组合。')
-    >>> advisor_notice(ConfirmResult("confirmed", 1, "t", "稳健组合", 7, "王芳", "zhangmin", Decimal("0"))) is None
-    True
-    """
-    if result.status == "refused":
-        return "push_refused", f"客户{result.client_name}想确认{result.portfolio_name}，但{result.reason}，请联系客户处理。"
-    if not result.created:
-        return None
-    if result.status == "confirmed":
-        return "push_confirmed", (f"客户{result.client_name}确认了{result.portfolio_name}，已生成{len(result.orders)}笔订单，"
-                                  f"合计{fmt_yuan(float(result.amount))}。")
-    if result.status == "declined":
-        return "push_declined", f"客户{result.client_name}暂不购买{result.portfolio_name}。"
-    return None
 
 
-#: A refusal (not suitable now, below a minimum) is told to the advisor once a day, however often it is pressed.
-REFUSAL_NOTICE_EVERY = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class PushView:
-    """A push as its client sees it (web page and chat list); the client's name is masked."""
-
-    push_id: int
-    task_id: str
-    status: str
-    expired: bool
-    portfolio_id: int
-    portfolio_name: str
-    risk_level: str
-    description: str
-    client_id: int
-    client_name_masked: str
-    advisor_name: str
-    amount: Decimal
-    lines: list[PortfolioLine]
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    decided_at: dt.datetime | None
 
 
-def split_amount(total: Decimal, weights: Sequence[float]) -> list[Decimal]:
-    """Split `total` by `weights` into cents; the rounding remainder goes to the largest weight, so the parts
-    always add up to the total.
-
-    >>> split_amount(Decimal("10000"), [0.3, 0.3, 0.25, 0.15])
-    [Decimal('3000.00'), Decimal('3000.00'), Decimal('2500.00'), Decimal('1500.00')]
-    >>> parts = split_amount(Decimal("100.00"), [1 / 3, 1 / 3, 1 / 3]); parts, sum(parts)
-    ([Decimal('33.34'), Decimal('33.33'), Decimal('33.33')], Decimal('100.00'))
-    """
-    total = Decimal(total).quantize(CENT)
-    parts = [(total * Decimal(str(w))).quantize(CENT, ROUND_DOWN) for w in weights]
-    if parts:
-        largest = max(range(len(parts)), key=lambda i: (weights[i], -i))
-        parts[largest] += total - sum(parts)
-    return parts
 
 
-def default_amount(minimum: Decimal) -> Decimal:
-    """The amount a push uses when the advisor names none: the portfolio minimum rounded up to whole thousands.
-
-    >>> default_amount(Decimal("33333.34")), default_amount(Decimal("0"))
-    (Decimal('34000'), Decimal('1000'))
-    """
-    thousands = (Decimal(minimum) / 1000).quantize(Decimal(1), ROUND_UP)
-    return max(thousands, Decimal(1)) * 1000
 
 
-def portfolio_lines(portfolio: ModelPortfolio, amount: Decimal) -> list[PortfolioLine]:
-    """The portfolio's items (largest weight first) with the part of `amount` each one gets."""
-    items = sorted(portfolio.items, key=lambda i: (-i.weight, i.product.code))
-    parts = split_amount(amount, [i.weight for i in items])
-    return [PortfolioLine(i.product_id, i.product.code, i.product.name, i.product.risk_level, i.weight,
-                          Decimal(i.product.min_amount), part) for i, part in zip(items, parts, strict=True)]
 
 
 def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.date,
@@ -238,32 +145,10 @@ def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.
     return None
 
 
-def find_portfolio(session: Session, key: str | int) -> ModelPortfolio:
-    """A model portfolio by id or exact name, with its items and products loaded; UnknownProduct otherwise."""
-    query = select(ModelPortfolio).options(
-        selectinload(ModelPortfolio.items).joinedload(ModelPortfolioItem.product))
-    text = str(key).strip()
-    query = query.where(ModelPortfolio.id == int(text)) if text.isdigit() else query.where(ModelPortfolio.name == text)
-    portfolio = session.execute(query).scalar_one_or_none()
-    if portfolio is None or not portfolio.items:
-        raise UnknownProduct(f"portfolio: no model portfolio {key!r}")
-    return portfolio
 
 
-def portfolio_named_in(session: Session, text: str) -> ModelPortfolio | None:
-    """The model portfolio a message names ("稳健组合", or just "稳健"), the longest name first."""
-    names = session.execute(select(ModelPortfolio.id, ModelPortfolio.name)).all()
-    for pid, name in sorted(names, key=lambda row: -len(row[1])):
-        short = name.removesuffix("组合")
-        if name in text or (len(short) >= 2 and short in text):
-            return find_portfolio(session, pid)
-    return None
 
 
-def portfolio_names(session: Session) -> list[tuple[str, str]]:
-    """(name, risk level) of every model portfolio, for a re-ask that lists the choices."""
-    return [(n, r) for n, r in session.execute(
-        select(ModelPortfolio.name, ModelPortfolio.risk_level).order_by(ModelPortfolio.id))]
 
 
 def push_path(task_id: str) -> str:
@@ -278,20 +163,8 @@ def push_path(task_id: str) -> str:
 def names_in_text(session: Session, viewer: Identity, text: str) -> list[str]:
     """The viewer's client names that occur in `text`, in order, each with a phone tail when one follows
     ("张伟尾号1234"); longer names win over names they contain."""
-    names = sorted(set(session.scalars(select(Client.name).where(Client.id.in_(visible_client_ids(viewer))))),
-                   key=len, reverse=True)
-    taken = [False] * len(text)
-    found: list[tuple[int, str]] = []
-    for name in names:
-        for match in re.finditer(re.escape(name), text):
-            span = range(match.start(), match.end())
-            if any(taken[i] for i in span):
-                continue
-            for i in span:
-                taken[i] = True
-            tail = re.match(r"[（(]?(?:手机)?尾号?(\d{4})", text[match.end():])
-            found.append((match.start(), name + (f"尾号{tail.group(1)}" if tail else "")))
-    return [name for _, name in sorted(found)]
+    return names_listed(text, session.scalars(
+        select(Client.name).where(Client.id.in_(visible_client_ids(viewer)))))
 
 
 def resolve_names(session: Session, viewer: Identity, names: Sequence[str], today: dt.date
@@ -301,11 +174,10 @@ def resolve_names(session: Session, viewer: Identity, names: Sequence[str], toda
     ids: list[int] = []
     skipped: list[Skipped] = []
     for raw in names:
-        tail_match = re.search(r"(\d{4})$", raw)
-        name = re.sub(r"[（(]?(尾号|手机尾号)?\d{4}[)）]?$", "", raw).strip()
+        name, tail = split_phone_tail(raw)
         matches = [m for m in find_clients(session, viewer, name, today) if m.exact] if name else []
-        if tail_match:
-            matches = [m for m in matches if m.phone_tail.endswith(tail_match.group(1))]
+        if tail:
+            matches = [m for m in matches if m.phone_tail.endswith(tail)]
         if len(matches) == 1:
             ids.append(matches[0].id)
         elif not matches:
@@ -315,6 +187,55 @@ def resolve_names(session: Session, viewer: Identity, names: Sequence[str], toda
             skipped.append(Skipped(None, name, f"有{len(matches)}位同名客户（{tails}），请在名字后加手机尾号，"
                                                f"如“{name}{matches[0].phone_tail}”"))
     return list(dict.fromkeys(ids)), skipped
+
+
+@dataclass(frozen=True)
+class PushDraft:
+    """The preview an advisor's push message asks for, or what it still lacks.
+
+    missing: None (the preview is ready; names nobody could resolve are among its skipped), "portfolio",
+    "clients", or "amount" (below the portfolio's minimum, which `preview` carries).
+    """
+
+    missing: str | None
+    preview: PushPreview | None = None
+
+
+def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime, *,
+               remembered_portfolio: object = None, entity_names: Sequence[str] = (),
+               shown_client_ids: Sequence[int] = ()) -> PushDraft:
+    """Read a push request ("把稳健组合推给张伟、王芳，每人5万") and preview it, writing nothing.
+
+    The portfolio is the one the text names, else `remembered_portfolio`; the clients are the names in the text
+    and the `person` entities, else (for "推给他们") the prospect list just shown. Raises UnknownProduct or
+    ValueError for a stale remembered portfolio.
+    """
+    named = portfolio_named_in(session, text)
+    key = named.id if named else remembered_portfolio
+    if key is None:
+        return PushDraft("portfolio")
+    portfolio_id = find_portfolio(session, str(int(float(str(key))))).id
+    names = names_in_text(session, advisor, text)
+    names += [p for p in entity_names if p and not any(n.startswith(p) for n in names)]
+    client_ids, unknown = resolve_names(session, advisor, names, now.date())
+    if not names:
+        client_ids = list(shown_client_ids)
+    if not client_ids and not unknown:
+        return PushDraft("clients")
+    amount = parse_amount(without_phone_tails(text))
+    preview = preview_push(session, advisor, portfolio_id, client_ids, amount, now)
+    if amount is not None and amount < preview.minimum:
+        return PushDraft("amount", preview)
+    return PushDraft(None, dataclasses.replace(preview, skipped=[*unknown, *preview.skipped]))
+
+
+
+
+def send_push(session: Session, advisor: Identity, portfolio_id: int | str, client_ids: Sequence[int],
+              amount_per_client: Decimal | None, now: dt.datetime) -> tuple[PushResult, list[PushView]]:
+    """Create the pushes (checked again, see push_portfolio) and the view each recipient's card shows."""
+    result = push_portfolio(session, advisor, portfolio_id, client_ids, amount_per_client, now)
+    return result, [view_push(session, sent.task_id, now) for sent in result.sent]
 
 
 def _clients(session: Session, viewer: Identity, client_ids: Sequence[int]) -> dict[int, Client]:
@@ -384,118 +305,42 @@ def push_portfolio(session: Session, advisor: Identity, portfolio_id: int | str,
     return PushResult(preview.portfolio_id, preview.portfolio_name, preview.amount, sent, preview.skipped)
 
 
-def _load(session: Session, task_id: str) -> PortfolioPush | None:
+@dataclass(frozen=True)
+class PushView:
+    """A push as its client sees it (web page and chat list); the client's name is masked."""
+
+    push_id: int
+    task_id: str
+    status: str
+    expired: bool
+    portfolio_id: int
+    portfolio_name: str
+    risk_level: str
+    description: str
+    client_id: int
+    client_name_masked: str
+    advisor_name: str
+    amount: Decimal
+    lines: list[PortfolioLine]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+def load_push(session: Session, task_id: str) -> PortfolioPush | None:
     if not isinstance(task_id, str) or not TASK_ID_PATTERN.match(task_id):
         return None
     return session.execute(select(PortfolioPush).where(PortfolioPush.task_id == task_id)).scalar_one_or_none()
 
 
-def _push_amount(push: PortfolioPush, portfolio: ModelPortfolio) -> Decimal:
+def push_amount(push: PortfolioPush, portfolio: ModelPortfolio) -> Decimal:
     return Decimal(push.amount) if push.amount is not None else default_amount(portfolio_requirements(portfolio)[1])
-
-
-def _result(session: Session, push: PortfolioPush, status: str, *, created: bool = False,
-            reason: str = "") -> ConfirmResult:
-    portfolio = find_portfolio(session, push.portfolio_id)
-    client = session.get(Client, push.client_id)
-    advisor = session.get(Staff, push.advisor_id)
-    assert client is not None and advisor is not None
-    orders: list[PortfolioLine] = []
-    if status == "confirmed":
-        by_product = {i.product_id: i for i in portfolio.items}
-        for order in session.scalars(select(Order).where(Order.push_id == push.id).order_by(Order.id)):
-            item = by_product.get(order.product_id)
-            product = item.product if item else None
-            orders.append(PortfolioLine(order.product_id, product.code if product else "", product.name if product
-                                        else "", product.risk_level if product else "", item.weight if item else 0.0,
-                                        Decimal(product.min_amount) if product else Decimal(0), Decimal(order.amount)))
-    return ConfirmResult(status, push.id, push.task_id, portfolio.name, client.id, client.name, advisor.wecom_userid,
-                         _push_amount(push, portfolio), orders, created, reason)
-
-
-def _expire(session: Session, push: PortfolioPush, now: dt.datetime) -> None:
-    session.execute(update(PortfolioPush).where(PortfolioPush.id == push.id, PortfolioPush.status == "pending")
-                    .values(status="expired", decided_at=now))
-    session.refresh(push)
-
-
-def confirm_push(session: Session, task_id: str, client: int | Identity, now: dt.datetime,
-                 valid_days: int = RISK_VALID_DAYS) -> ConfirmResult:
-    """Confirm the push `task_id` for `client` (id or identity): create its orders exactly once.
-
-    Raises PushNotFound for an unknown task id or another client's push. Repeated or concurrent calls all
-    return status "confirmed" with the same orders; only the first has `created` True. Suitability and the
-    minimum amounts are checked again now ("refused" with a reason, the push stays pending); an expired push
-    is marked expired ("expired").
-    """
-    client_id = client.client_id if isinstance(client, Identity) else client
-    push = _load(session, task_id)
-    if push is None or client_id is None or push.client_id != client_id:
-        raise PushNotFound(task_id)
-    if push.status != "pending":
-        return _result(session, push, push.status)
-    if now > push.expires_at:
-        _expire(session, push, now)
-        return _result(session, push, push.status)
-    portfolio = find_portfolio(session, push.portfolio_id)
-    lines = portfolio_lines(portfolio, _push_amount(push, portfolio))
-    row = session.get(Client, push.client_id)
-    assert row is not None
-    reason = unsuitable_reason(row, lines, now.date(), valid_days)
-    if reason is not None:
-        return _result(session, push, "refused", reason=reason)
-    won = session.execute(
-        update(PortfolioPush).where(PortfolioPush.id == push.id, PortfolioPush.status == "pending",
-                                    PortfolioPush.expires_at >= now)
-        .values(status="confirmed", decided_at=now)
-    ).rowcount == 1
-    if not won:  # another delivery decided it first (or it just expired)
-        session.refresh(push)
-        if push.status == "pending":
-            _expire(session, push, now)
-        return _result(session, push, push.status)
-    try:
-        session.add_all(Order(client_id=push.client_id, product_id=line.product_id, amount=line.amount,
-                              status="pending", push_id=push.id, idempotency_key=f"push:{push.id}:{line.product_id}",
-                              created_at=now) for line in lines)
-        session.flush()
-    except IntegrityError:  # the order set already exists: report it, create nothing
-        session.rollback()
-        push = _load(session, task_id)
-        assert push is not None
-        return _result(session, push, push.status)
-    session.refresh(push)
-    return _result(session, push, "confirmed", created=True)
-
-
-def decline_push(session: Session, task_id: str, client: int | Identity, now: dt.datetime) -> ConfirmResult:
-    """Decline the push `task_id` for `client`; a push already decided keeps its status (returned as is)."""
-    client_id = client.client_id if isinstance(client, Identity) else client
-    push = _load(session, task_id)
-    if push is None or client_id is None or push.client_id != client_id:
-        raise PushNotFound(task_id)
-    if push.status == "pending" and now > push.expires_at:
-        _expire(session, push, now)
-        return _result(session, push, push.status)
-    changed = session.execute(update(PortfolioPush).where(PortfolioPush.id == push.id,
-                                                          PortfolioPush.status == "pending")
-                              .values(status="declined", decided_at=now)).rowcount == 1
-    session.refresh(push)
-    return _result(session, push, push.status, created=changed)
-
-
-def push_outcome(session: Session, task_id: str) -> ConfirmResult:
-    """The push's current state with its orders, changing nothing; PushNotFound for an unknown id."""
-    push = _load(session, task_id)
-    if push is None:
-        raise PushNotFound(task_id)
-    return _result(session, push, push.status)
 
 
 def view_push(session: Session, task_id: str, now: dt.datetime) -> PushView:
     """The push for its client's page; PushNotFound for an unknown id, PushExpired for a pending push past its
     deadline (a decided push stays viewable)."""
-    push = _load(session, task_id)
+    push = load_push(session, task_id)
     if push is None:
         raise PushNotFound(task_id)
     expired = push.status == "expired" or (push.status == "pending" and now > push.expires_at)
@@ -509,7 +354,7 @@ def _view(session: Session, push: PortfolioPush, now: dt.datetime) -> PushView:
     client = session.get(Client, push.client_id)
     advisor = session.get(Staff, push.advisor_id)
     assert client is not None and advisor is not None
-    amount = _push_amount(push, portfolio)
+    amount = push_amount(push, portfolio)
     expired = push.status == "expired" or (push.status == "pending" and now > push.expires_at)
     return PushView(push.id, push.task_id, push.status, expired, portfolio.id, portfolio.name,
                     portfolio_requirements(portfolio)[0], portfolio.description, client.id, mask_name(client.name),
@@ -523,11 +368,3 @@ def pending_pushes(session: Session, client_id: int, now: dt.datetime) -> list[P
         PortfolioPush.client_id == client_id, PortfolioPush.status == "pending", PortfolioPush.expires_at >= now)
         .order_by(PortfolioPush.created_at.desc(), PortfolioPush.id.desc()))
     return [_view(session, push, now) for push in rows]
-
-
-def tell_advisor(result: ConfirmResult) -> None:
-    """Tell the advisor what the client decided (once; a refusal at most once a day). Chat and web alike."""
-    if notice := advisor_notice(result):
-        kind, text = notice
-        notify(result.advisor_userid, text, kind=kind,
-               once_per=REFUSAL_NOTICE_EVERY if result.status == "refused" else None)

@@ -19,10 +19,10 @@ from bank.clients import ClientProfile, phone_tail
 from bank.directory import Identity
 from bank.models import Client, Contact, Holding, Transaction
 from calc.checkup import CheckupResult, run_checkup
-from calc.money import fmt_yuan
+from calc.money import fmt_wan, fmt_yuan
 from calc.rewards import RewardRules, months_between
 from services.checkups import POT_LABELS, checkup_input, client_facts, level_for_checkup
-from services.prospects import Prospect, ProspectList, wan
+from services.prospects import Prospect, ProspectList
 
 POINTS = 3
 QUIET_DAYS = 60
@@ -146,7 +146,7 @@ def prospects_by_rewards(session: Session, viewer: Identity | None, today: dt.da
         if upper is not None:
             missing = upper[0] - float(total)
             if missing <= near_share * upper[0]:
-                reason = f"总资产{wan(total)}，再增加{fmt_yuan(missing)}即可升级{upper[1]}，获得升级权益"
+                reason = f"总资产{fmt_wan(total)}，再增加{fmt_yuan(missing)}即可升级{upper[1]}，获得升级权益"
                 ranked.append((missing / upper[0], _prospect(client, total, Decimal(str(round(missing, 2))), reason,
                                                               Decimal(str(round(missing, 2))))))
                 continue

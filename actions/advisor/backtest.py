@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import staff_sender
 from actions.forms import latest_text
+from actions.staff import StaffAction
 from actions.usage import record_usage
-from bank.db import session_scope
-from bank.proposals import public_url
+from bank.directory import Identity
 from calc.money import fmt_pct
 from services.backtests import PortfolioBacktest, backtest_path, portfolio_backtest, portfolio_path
+from services.links import public_url
+from services.portfolios import portfolio_named_in, portfolio_names
 from services.prospects import UnknownProduct
-from services.pushes import portfolio_named_in, portfolio_names
-
-log = logging.getLogger(__name__)
 
 
 def backtest_text(b: PortfolioBacktest) -> str:
@@ -34,20 +28,17 @@ def backtest_text(b: PortfolioBacktest) -> str:
     ])
 
 
-class ActionBacktestPortfolio(Action):
+class ActionBacktestPortfolio(StaffAction):
     """Back-test the model portfolio the message names (or the one just discussed)."""
+
+    feature = "backtest"
 
     def name(self) -> str:
         return "action_adv_backtest"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None:
-            record_usage(tracker, "backtest", outcome="refused")
-            return []
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
         try:
-            with session_scope() as session:
+            with self.session() as session:
                 named = portfolio_named_in(session, latest_text(tracker))
                 key = named.id if named is not None else tracker.get_slot("adv_portfolio_id")
                 if key in (None, ""):
@@ -57,10 +48,6 @@ class ActionBacktestPortfolio(Action):
                 figures = portfolio_backtest(session, int(float(key)))
         except (UnknownProduct, TypeError, ValueError):
             dispatcher.utter_message(response="utter_adv_ask_portfolio", portfolios="稳健组合、平衡组合、进取组合")
-            return []
-        except SQLAlchemyError as error:
-            log.error("backtest failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
             return []
         if figures is None:
             dispatcher.utter_message(response="utter_adv_backtest_no_data")

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+import datetime as dt
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import split_messages, staff_sender, today
+from actions.advisor.common import split_messages
 from actions.forms import latest_text
+from actions.staff import StaffAction
 from actions.usage import record_usage
-from bank.db import session_scope
+from bank.directory import Identity
+from calc import clock
 from calc.money import fmt_yuan
 from lexicon.periods import Period, PeriodParseError, parse_period
 from services.maturities import MaturityDay, MaturityItem, maturities
 
-log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
 MAX_ITEMS = 15
 WEEKDAYS = "一二三四五六日"
 
 
-def period_of(text: str, day: Any) -> Period:
+def period_of(text: str, day: dt.date) -> Period:
     """The period a message names; without one, the next 30 days."""
     try:
         return parse_period(text, day)
@@ -59,27 +58,19 @@ def calendar_lines(days: list[MaturityDay], limit: int = MAX_ITEMS) -> list[str]
     return lines
 
 
-class ActionMaturityCalendar(Action):
+class ActionMaturityCalendar(StaffAction):
     """Maturities of the sender's (or the manager's team's) clients in the period the message names."""
+
+    feature = "maturity_reminder"
 
     def name(self) -> str:
         return "action_adv_maturity_calendar"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None:
-            record_usage(tracker, "maturity_reminder", outcome="refused")
-            return []
-        day = today()
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
+        day = clock.today()
         period = period_of(latest_text(tracker), day)
-        try:
-            with session_scope() as session:
-                days = maturities(session, viewer, period.start, period.end, today=day)
-        except SQLAlchemyError as error:
-            log.error("maturity calendar failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+        with self.session() as session:
+            days = maturities(session, viewer, period.start, period.end, today=day)
         record_usage(tracker, "maturity_reminder", period=period.label_zh, count=sum(len(d.items) for d in days))
         if not days:
             dispatcher.utter_message(response="utter_adv_no_maturities", period=period.label_zh,

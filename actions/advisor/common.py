@@ -1,4 +1,5 @@
-"""What the advisor actions share: who is asking, which client a message means, and short replies.
+"""What the advisor actions share: which client a message means, and short replies (the sender check is
+actions.staff.StaffAction).
 
 A client is looked up only among the clients the sender may see (bank.access through bank.clients), so a
 client of another advisor is simply "not found". A name that fits several clients is answered with buttons
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,60 +19,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.forms import latest_intent, latest_text
-from actions.identity import sender
 from bank.access import can_see_client
 from bank.clients import ClientMatch, find_clients
 from bank.directory import Identity
-from bank.models import STAFF_ROLES
-from lexicon.names import COMPOUND_SURNAMES, SURNAMES
+from lexicon.names import guess_name, split_phone_tail
 from services.pushes import names_in_text
 
 CLIENT_SLOT = "adv_client_id"
 MAX_CHOICES = 5
 MAX_LINES = 12
-NOT_NAMES = ("黄金", "周末", "下周", "本周", "这周", "周一", "周二", "周三", "周四", "周五", "周六", "高净值", "金额", "金卡",
-             "万元", "方案", "方面", "高风险", "石油", "江苏", "马上", "程度", "任何", "余额", "严格", "武汉", "白银",
-             "钱包", "钟头", "段时间", "付款", "陆续", "毛利", "常规", "张数", "王牌", "李子")
-TRIM = "的了吗呢和跟打出做聊在是要想给面电访拜见沙刚已先生女士老师总经理姐哥叔阿姨今昨明前最这那说问约买还也都有去来到对把被让画资持近"
-
-
-def today() -> dt.date:
-    """The bot's notion of today (the server's date)."""
-    return dt.date.today()
-
-
-
-def staff_sender(dispatcher: CollectingDispatcher, tracker: Tracker) -> Identity | None:
-    """The sender when they are an advisor or manager; anyone else is told the feature is for staff."""
-    ok, identity = sender(dispatcher, tracker)
-    if not ok:
-        return None
-    if identity is None:
-        dispatcher.utter_message(response="utter_adv_unknown_sender")
-        return None
-    if identity.role not in STAFF_ROLES:
-        dispatcher.utter_message(response="utter_adv_staff_only")
-        return None
-    return identity
-
-
-def guess_name(text: str) -> str | None:
-    """A Chinese personal name in `text` by its surname, for telling "not found" from "no name given".
-
-    >>> guess_name("帮我看看张伟的画像"), guess_name("给欧阳娜出建议书"), guess_name("这个月有哪些产品到期")
-    ('张伟', '欧阳娜', None)
-    >>> guess_name("黄金最近怎么样") is None, guess_name("刚给刘洋打了电话")
-    (True, '刘洋')
-    """
-    for word in NOT_NAMES:
-        text = text.replace(word, "，")
-    for match in re.finditer(rf"({'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])([\u4e00-\u9fa5]{{1,2}})", text):
-        name = match.group(1) + match.group(2)
-        while len(name) > len(match.group(1)) and name[-1] in TRIM:
-            name = name[:-1]
-        if len(name) >= 2 and name[1] not in TRIM and name[0] not in "个":
-            return name
-    return None
 
 
 def entity_names(tracker: Tracker) -> list[str]:
@@ -95,13 +50,12 @@ class Resolution:
 def _by_name(session: Session, viewer: Identity, raw: str, day: dt.date, partial: bool = True) -> Resolution:
     """Resolve one typed name (optionally ending in a phone tail). Exact names decide; names that only contain
     it (`partial`) are always offered as choices, never taken silently."""
-    tail = re.search(r"(\d{4})$", raw)
-    name = re.sub(r"[（(]?(手机)?(尾号)?\d{4}[)）]?$", "", raw).strip()
+    name, tail = split_phone_tail(raw)
     if len(name) < 2:
         return Resolution("not_found", name=name)
     matches = find_clients(session, viewer, name, day)
     if tail:
-        matches = [m for m in matches if m.phone_tail.endswith(tail.group(1))]
+        matches = [m for m in matches if m.phone_tail.endswith(tail)]
     exact = [m for m in matches if m.exact]
     if len(exact) == 1:
         return Resolution("found", exact[0].id, exact[0].name)

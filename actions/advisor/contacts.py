@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client, staff_sender, today
+from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client
 from actions.forms import latest_text
+from actions.staff import StaffAction
 from actions.usage import record_usage
 from bank.access import AccessDenied
-from bank.contacts import CONTACT_NAMES, NotStaff, contact_kind, record_contact, split_note
-from bank.db import session_scope
+from bank.contacts import CONTACT_NAMES, FOLLOW_UP_DAYS, NotStaff, contact_kind, record_contact, split_note
+from bank.directory import Identity
 from bank.models import Client
+from calc import clock
 
-log = logging.getLogger(__name__)
 
-
-class ActionLogContact(Action):
+class ActionLogContact(StaffAction):
     """Store the contact the message reports; ask again (saying what is needed) when the kind or client is missing."""
+
+    feature = "contact_log"
 
     def name(self) -> str:
         return "action_adv_log_contact"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None:
-            record_usage(tracker, "contact_log", outcome="refused")
-            return []
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
         text = latest_text(tracker)
         kind = contact_kind(text)
         try:
-            with session_scope() as session:
-                found = resolve_client(session, viewer, tracker, today())
+            with self.session() as session:
+                found = resolve_client(session, viewer, tracker, clock.today())
                 if found.status != "found" or found.client_id is None:
                     answer_unresolved(dispatcher, tracker, found, viewer)
                     record_usage(tracker, "contact_log", outcome=found.status)
@@ -53,11 +46,8 @@ class ActionLogContact(Action):
         except (AccessDenied, NotStaff):
             dispatcher.utter_message(response="utter_adv_client_not_found", name=found.name)
             return []
-        except SQLAlchemyError as error:
-            log.error("contact log failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
         record_usage(tracker, "contact_log", kind=kind)
         dispatcher.utter_message(response="utter_adv_contact_logged", name=name, kind=CONTACT_NAMES[kind],
-                                 when=f"{when:%m-%d %H:%M}", note=note, next_step=next_step or "未填写")
+                                 when=f"{when:%m-%d %H:%M}", note=note, next_step=next_step or "未填写",
+                                 follow_up_days=FOLLOW_UP_DAYS)
         return [SlotSet(CLIENT_SLOT, found.client_id)]

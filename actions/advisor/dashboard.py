@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import staff_sender, today
 from actions.forms import latest_text
+from actions.staff import StaffAction
 from actions.usage import record_usage
-from bank.contacts import contact_outcomes
-from bank.db import session_scope
+from bank.contacts import FOLLOW_UP_DAYS, contact_outcomes
+from bank.directory import Identity
+from calc import clock
 from calc.money import fmt_yuan
 from lexicon.periods import period_so_far
 from services.dashboard import PeriodError, advisor_dashboard
 
-log = logging.getLogger(__name__)
 TEAM_ACTION = "action_team_dashboard"
 
 
@@ -35,36 +34,31 @@ def dashboard_lines(d: dict[str, Any], converted: int, contacts: int) -> list[st
         f"· 一键下单{d['orders']['total']}笔，{fmt_yuan(float(d['orders']['amount']))}；"
         f"销售{fmt_yuan(float(d['sales_amount']))}",
         f"· 近7天联系{week['total']}次（{kinds}）",
-        f"· 本期联系{contacts}次，其中{converted}次在30天内促成购买",
+        f"· 本期联系{contacts}次，其中{converted}次在{FOLLOW_UP_DAYS}天内促成购买",
         f"· 未来{ahead['days']}天到期{ahead['count']}笔，{fmt_yuan(float(ahead['amount']))}",
     ]
 
 
-class ActionMyDashboard(Action):
+class ActionMyDashboard(StaffAction):
     """The sender's own dashboard for this month; managers are handed to the team dashboard."""
+
+    feature = "dashboard"
+    unavailable_errors = (SQLAlchemyError, LookupError, PeriodError)
 
     def name(self) -> str:
         return "action_adv_my_dashboard"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None or viewer.staff_id is None:
-            record_usage(tracker, "dashboard", outcome="refused")
-            return []
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
+        if viewer.staff_id is None:
+            return self.refused(tracker, directory_down=False)
         if viewer.role == "manager":
             return [FollowupAction(TEAM_ACTION)]
-        period = period_so_far(latest_text(tracker), today())
-        start, end = period.start, period.end
-        try:
-            with session_scope() as session:
-                figures = advisor_dashboard(session, viewer.staff_id, start, end)
-                outcomes = contact_outcomes(session, viewer, start=start, end=end)
-        except (SQLAlchemyError, LookupError, PeriodError) as error:
-            log.error("dashboard failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+        period = period_so_far(latest_text(tracker), clock.today())
+        with self.session() as session:
+            figures = advisor_dashboard(session, viewer.staff_id, period.start, period.end)
+            outcomes = contact_outcomes(session, viewer, start=period.start, end=period.end)
         record_usage(tracker, "dashboard", scope="advisor")
-        dispatcher.utter_message(text="\n".join(dashboard_lines(figures, sum(1 for o in outcomes if o.purchases), len(outcomes))))
+        converted = sum(1 for o in outcomes if o.purchases)
+        dispatcher.utter_message(text="\n".join(dashboard_lines(figures, converted, len(outcomes))))
         return []
 

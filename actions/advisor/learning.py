@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import staff_sender, today
 from actions.forms import latest_text
+from actions.staff import StaffAction
 from actions.usage import record_usage
-from bank.db import session_scope
+from bank.directory import Identity
+from calc import clock
 from services.learning import Material, learning_material, topic_in, weak_topic
 
 log = logging.getLogger(__name__)
@@ -27,26 +27,23 @@ def material_lines(items: list[Material]) -> list[str]:
             for n, m in enumerate(items, start=1)]
 
 
-class ActionLearning(Action):
+class ActionLearning(StaffAction):
     """Pick the topic (named, else from the advisor's recent questions and contacts, else a default) and list
     training material for it."""
+
+    feature = "learning"
 
     def name(self) -> str:
         return "action_adv_learning"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None:
-            record_usage(tracker, "learning", outcome="refused")
-            return []
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
         text = latest_text(tracker)
         topic = topic_in(text)
         source = "named"
         if topic is None:
             try:
-                with session_scope() as session:
-                    topic = weak_topic(session, viewer.wecom_id, viewer.staff_id, today())
+                with self.session() as session:
+                    topic = weak_topic(session, viewer.wecom_id, viewer.staff_id, clock.today())
             except SQLAlchemyError as error:
                 log.warning("weak topic unavailable: %s", type(error).__name__)
             source = "weak_spot" if topic else "default"

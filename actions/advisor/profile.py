@@ -6,16 +6,17 @@ import datetime as dt
 import logging
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client, staff_sender, today
+from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client
+from actions.staff import StaffAction
 from actions.usage import record_usage
 from bank.clients import ClientProfile, client_profile
-from bank.contacts import ContactOutcome, contact_outcomes
-from bank.db import session_scope
+from bank.contacts import FOLLOW_UP_DAYS, ContactOutcome, contact_outcomes
+from bank.directory import Identity
+from calc import clock
 from calc.checkup import CheckupResult
 from calc.money import fmt_pct, fmt_yuan
 from services.checkups import pot_line
@@ -59,14 +60,14 @@ def asset_lines(p: ClientProfile, checkup: CheckupResult | None) -> list[str]:
 
 
 def contact_lines(outcomes: list[ContactOutcome], points: list[str]) -> list[str]:
-    """The last contacts (with what the client bought within 30 days after) and three talking points."""
+    """The last contacts (with what the client bought within FOLLOW_UP_DAYS after) and three talking points."""
     lines = ["最近联系："] if outcomes else ["最近联系：暂无记录"]
     for o in outcomes:
         line = f"· {o.happened_at:%m-%d} {o.kind_zh}：{o.note[:30]}"
         if o.next_step:
             line += f"（下一步：{o.next_step[:20]}）"
         if o.purchases:
-            line += f"，30天内购买{fmt_yuan(float(o.purchased))}"
+            line += f"，{FOLLOW_UP_DAYS}天内购买{fmt_yuan(float(o.purchased))}"
         lines.append(line)
     lines.append("建议话题：")
     lines += [f"{n}. {point}" for n, point in enumerate(points, start=1)]
@@ -80,34 +81,26 @@ def profile_messages(p: ClientProfile, checkup: CheckupResult | None, score: flo
             "\n".join(contact_lines(outcomes, talking_points(p, day, checkup)))]
 
 
-class ActionClientProfile(Action):
+class ActionClientProfile(StaffAction):
     """客户画像 of a client the sender may see; remembers the client in `adv_client_id`."""
+
+    feature = "client_profile"
 
     def name(self) -> str:
         return "action_adv_client_profile"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-                  ) -> list[EventType]:
-        viewer = staff_sender(dispatcher, tracker)
-        if viewer is None:
-            record_usage(tracker, "client_profile", outcome="refused")
-            return []
-        day = today()
-        try:
-            with session_scope() as session:
-                found = resolve_client(session, viewer, tracker, day)
-                if found.status != "found" or found.client_id is None:
-                    answer_unresolved(dispatcher, tracker, found, viewer)
-                    record_usage(tracker, "client_profile", outcome=found.status)
-                    return []
-                profile = client_profile(session, viewer, found.client_id, day)
-                checkup = _optional(lambda: profile_checkup(session, profile.id, day))
-                health = _optional(lambda: client_health_score(session, profile.id, day))
-                outcomes = contact_outcomes(session, viewer, client_id=profile.id, limit=LAST_CONTACTS)
-        except SQLAlchemyError as error:
-            log.error("client profile failed: %s", type(error).__name__)
-            dispatcher.utter_message(response="utter_service_unavailable")
-            return []
+    def serve(self, dispatcher: CollectingDispatcher, tracker: Tracker, viewer: Identity) -> list[EventType]:
+        day = clock.today()
+        with self.session() as session:
+            found = resolve_client(session, viewer, tracker, day)
+            if found.status != "found" or found.client_id is None:
+                answer_unresolved(dispatcher, tracker, found, viewer)
+                record_usage(tracker, "client_profile", outcome=found.status)
+                return []
+            profile = client_profile(session, viewer, found.client_id, day)
+            checkup = _optional(lambda: profile_checkup(session, profile.id, day))
+            health = _optional(lambda: client_health_score(session, profile.id, day))
+            outcomes = contact_outcomes(session, viewer, client_id=profile.id, limit=LAST_CONTACTS)
         for message in profile_messages(profile, checkup, health.total if health else None, outcomes, day):
             dispatcher.utter_message(text=message)
         record_usage(tracker, "client_profile", outcome="found")

@@ -46,54 +46,54 @@ class TestCancelForm:
 
 
 class TestAnswerQuestion:
-    def test_client_question_is_answered_with_sources_and_a_risk_notice(self, action_env: str) -> None:
+    def test_client_question_is_answered_with_sources_and_a_risk_notice(self, env: str) -> None:
         tracker = make_tracker("c1", "个人养老金账户每年最多能存多少钱", "ask_knowledge", slots={"role": "client"})
         messages, _ = run_action(ActionAnswerQuestion(), tracker)
         assert "来源：《" in messages[0]["text"]
         assert "12000" in messages[0]["text"].replace(",", "") or "1.2万" in messages[0]["text"]
         assert messages[-1].get("response") == "utter_risk_notice"
 
-    def test_unanswerable_question_is_honest_and_offers_the_advisor(self, action_env: str) -> None:
+    def test_unanswerable_question_is_honest_and_offers_the_advisor(self, env: str) -> None:
         tracker = make_tracker("c1", "火星上的房价明年会涨吗", "ask_knowledge", slots={"role": "client"})
         messages, _ = run_action(ActionAnswerQuestion(), tracker)
         assert [m.get("response") for m in messages] == ["utter_knowledge_not_found"]
 
-    def test_staff_get_the_staff_wording_when_nothing_is_found(self, action_env: str) -> None:
+    def test_staff_get_the_staff_wording_when_nothing_is_found(self, env: str) -> None:
         tracker = make_tracker("zhangmin", "火星上的房价明年会涨吗", "ask_knowledge", slots={"role": "advisor"})
         messages, _ = run_action(ActionAnswerQuestion(), tracker)
         assert [m.get("response") for m in messages] == ["utter_knowledge_not_found_staff"]
 
 
 class TestFallbackAnswer:
-    def test_a_question_the_classifier_missed_is_still_answered(self, action_env: str) -> None:
+    def test_a_question_the_classifier_missed_is_still_answered(self, env: str) -> None:
         tracker = make_tracker("c1", "个人养老金账户每年最多能存多少钱", "nlu_fallback", slots={"role": "client"})
         messages, _ = run_action(ActionFallbackAnswer(), tracker)
         assert "来源：《" in messages[0]["text"] and messages[-1].get("response") == "utter_risk_notice"
 
-    def test_anything_else_is_asked_to_rephrase_and_not_counted_as_a_question(self, action_env: str) -> None:
+    def test_anything_else_is_asked_to_rephrase_and_not_counted_as_a_question(self, env: str) -> None:
         tracker = make_tracker("c1", "火星上的房价明年会涨吗", "nlu_fallback", slots={"role": "client"})
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             before = session.scalar(select(func.count()).select_from(UsageEvent))
         messages, _ = run_action(ActionFallbackAnswer(), tracker)
         assert [m.get("response") for m in messages] == ["utter_default"]
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             assert session.scalar(select(func.count()).select_from(UsageEvent)) == before
 
 
 class TestHandoff:
     def test_client_advisor_gets_the_question_and_a_summary_link(
-        self, action_env: str, people: dict[str, Identity]
+        self, env: str, people: dict[str, Identity]
     ) -> None:
         client = people["client"]
         assert client.client_id is not None
-        advisor_userid, advisor_name = advisor_userid_of(action_env, client.client_id)
+        advisor_userid, advisor_name = advisor_userid_of(env, client.client_id)
         events = [{"event": "user", "text": "我的基金最近亏了不少，要不要赎回"},
                   {"event": "bot", "text": "这个问题我暂时没有找到可靠的资料"},
                   {"event": "user", "text": "转人工"}]
         tracker = make_tracker(client.wecom_id, "转人工", "human_handoff", slots={"role": "client"}, events=events)
         messages, _ = run_action(ActionHumanHandoff(), tracker)
         assert messages == [{**messages[0], "response": "utter_handoff_done", "advisor_name": advisor_name}]
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             note = messages_for(session, advisor_userid, kind="handoff")[-1]
             assert client.name in note.text and "要不要赎回" in note.text
             assert note.card is not None and note.card["url"].endswith("/handoffs/" + note.card["token"])
@@ -102,22 +102,22 @@ class TestHandoff:
 
     @pytest.mark.parametrize(("sender", "response"), [("nobody-at-all", "utter_handoff_unknown"),
                                                       ("zhangmin", "utter_handoff_staff")])
-    def test_non_clients_are_told_why(self, action_env: str, sender: str, response: str) -> None:
-        with session_scope(action_env) as session:
+    def test_non_clients_are_told_why(self, env: str, sender: str, response: str) -> None:
+        with session_scope(env) as session:
             before = session.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1))
         messages, _ = run_action(ActionHumanHandoff(), make_tracker(sender, "转人工", "human_handoff"))
         assert [m["response"] for m in messages] == [response]
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             assert session.scalar(select(Notification.id).order_by(Notification.id.desc()).limit(1)) == before
 
 
 class TestNotify:
     def test_staff_message_goes_through_the_app_and_is_marked_sent(self, fake_wecom: FakeWeCom,
-                                                                    action_env: str) -> None:
+                                                                    env: str) -> None:
         note_id = notify("zhangmin", "客户王芳确认了组合", card={"title": "订单通知", "url": "http://x/p"})
         sent = fake_wecom.sent("message/send", to="zhangmin")
         assert sent and sent[-1]["msgtype"] == "textcard" and sent[-1]["textcard"]["url"] == "http://x/p"
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             note = session.get(Notification, note_id)
             assert note is not None and note.sent_at is not None and note.error is None
 
@@ -128,13 +128,13 @@ class TestNotify:
         assert sent and sent[-1]["open_kfid"] == "wkTESTKF" and sent[-1]["msgtype"] == "msgmenu"
         assert [i["click"]["content"] for i in sent[-1]["msgmenu"]["list"]] == ["确认", "暂不"]
 
-    def test_a_wecom_failure_keeps_the_message_with_the_error(self, fake_wecom: FakeWeCom, action_env: str) -> None:
+    def test_a_wecom_failure_keeps_the_message_with_the_error(self, fake_wecom: FakeWeCom, env: str) -> None:
         notify("zhangmin", "先取一次令牌")  # the fake checks faults before tokens: start with a valid token
         fake_wecom.inject("message/send", 60020)
         note_id = notify("zhangmin", "测试消息")
-        with session_scope(action_env) as session:
+        with session_scope(env) as session:
             note = session.get(Notification, note_id)
             assert note is not None and note.sent_at is None and "60020" in (note.error or "")
 
-    def test_empty_recipient_is_refused_without_raising(self, action_env: str) -> None:
+    def test_empty_recipient_is_refused_without_raising(self, env: str) -> None:
         assert notify("", "内容") is None

@@ -35,3 +35,5 @@ def empty_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     db.upgrade(url)
     return url
+
+

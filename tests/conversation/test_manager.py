@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from bank.db import session_scope
 from bank.models import Client, Contact, MeetingNote, Proposal, Staff, Transaction
+from tests.actions.wecom_env import wecom_env
 from tests.bank_files import copy_bank
 from tests.conversation.conftest import Say, responses
-from tests.manager.wecom_env import wecom_env
 from tests.servers import Service, post_json, start_action_server, start_rasa
 from tests.wecom_peer.fake_api import FakeWeCom
 

@@ -1,4 +1,4 @@
-"""actions/parsing.py: amounts, ages, years and rates in the forms people type them."""
+"""lexicon/numbers.py: amounts, ages, years and rates in the forms people type them."""
 
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush
 from bank.notifications import messages_for
 from services.pushes import push_portfolio
-from tests.push.bankcopy import Cast, prepare
 from tests.servers import LOGS, Service, free_port
+from tests.services.push_cast import Cast, prepare
 from tests.web.conftest import SESSION_SECRET, signed_in
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

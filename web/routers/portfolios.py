@@ -21,19 +21,10 @@ from calc.money import fmt_pct, fmt_yuan
 from calc.performance import drawdown_series
 from charts.render import render
 from services.backtests import portfolio_backtest
+from services.portfolios import find_portfolio, portfolio_lines
 from services.prospects import UnknownProduct, portfolio_requirements
-from services.pushes import (
-    ConfirmResult,
-    PushExpired,
-    PushNotFound,
-    confirm_push,
-    decline_push,
-    find_portfolio,
-    portfolio_lines,
-    push_outcome,
-    tell_advisor,
-    view_push,
-)
+from services.push_decisions import ConfirmResult, confirm_push, decline_push, push_outcome, tell_advisor
+from services.pushes import PushExpired, PushNotFound, view_push
 from services.pushes import PushView as PushDetails
 from web.deps import SessionDep
 from web.identity import MaybeUser, WebUser

@@ -1,31 +1,19 @@
-"""Fixtures for the manager journeys: a private bank copy, a private knowledge index, and a fake WeCom API."""
+"""Fixtures for the action tests: private bank copies (tests/demo_staff.py), a private knowledge index, the
+WECOM_* settings cleared or pointed at a fake WeCom API."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.bank_files import copy_bank
-from tests.manager.wecom_env import wecom_env
+from tests.actions.wecom_env import wecom_env
 from tests.wecom_peer.fake_api import FakeWeCom
 
 WECOM_NAMES = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_AGENT_ID", "WECOM_KF_SECRET",
                "WECOM_API_BASE", "WECOM_KF_OPEN_KFID")
 
-
-@pytest.fixture
-def bank_url(demo_template_url: str, tmp_path: Path) -> str:
-    return copy_bank(demo_template_url, tmp_path / "bank.db")
-
-
-@pytest.fixture
-def index_dir(knowledge_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(knowledge_dir, target, ignore=shutil.ignore_patterns("write.lock"))
-    return target
 
 
 @pytest.fixture

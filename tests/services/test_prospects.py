@@ -19,8 +19,13 @@ from services.prospects import (
     prospects_for_portfolio,
     prospects_for_product,
 )
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture(scope="module")
+def session(shared_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return shared_session
 
 
 def _check_suitable_and_ordered(session: Session, viewer: Identity, result, risk_level: str) -> None:  # type: ignore[no-untyped-def]

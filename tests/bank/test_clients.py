@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,8 +15,13 @@ from bank.clients import client_profile, find_clients
 from bank.directory import Identity
 from bank.masking import mask_phone
 from bank.models import CATEGORY_NAMES, Client
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture(scope="module")
+def session(shared_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return shared_session
 
 
 def test_namesakes_are_all_listed_with_different_tails(session: Session, advisor_a: Identity) -> None:

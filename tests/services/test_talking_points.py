@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,13 @@ from services.talking_points import (
     prospects_by_rewards,
     talking_points,
 )
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture
+def session(scratch_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return scratch_session
 
 
 def bare_profile(**changes: object) -> ClientProfile:

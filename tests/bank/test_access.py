@@ -10,8 +10,13 @@ from bank.access import AccessDenied, can_see_client, visible_clients
 from bank.clients import client_profile, find_clients
 from bank.directory import Identity
 from bank.models import Client, Staff
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture(scope="module")
+def session(shared_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return shared_session
 
 
 def _ids(session: Session, viewer: Identity | None) -> set[int]:

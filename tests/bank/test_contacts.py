@@ -15,6 +15,12 @@ from bank.directory import Identity
 from bank.models import Client, Contact, Product, Transaction
 
 
+@pytest.fixture
+def session(scratch_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return scratch_session
+
+
 def own_client(session: Session, advisor: Identity) -> Client:
     client = session.scalars(select(Client).where(Client.advisor_id == advisor.staff_id).order_by(Client.id)).first()
     assert client is not None

@@ -13,22 +13,25 @@ from sqlalchemy.orm import Session
 from bank.db import session_scope
 from bank.directory import who_is
 from bank.models import Client, Order, PortfolioPush
+from services.portfolios import default_amount, portfolio_named_in, split_amount
+from services.push_decisions import confirm_push, decline_push
 from services.pushes import (
     PushExpired,
     PushNotFound,
-    confirm_push,
-    decline_push,
-    default_amount,
     names_in_text,
     pending_pushes,
-    portfolio_named_in,
     preview_push,
     push_portfolio,
     resolve_names,
-    split_amount,
     view_push,
 )
-from tests.push.bankcopy import NOW, Cast
+from tests.services.push_cast import NOW, Cast
+
+
+@pytest.fixture
+def session(copy_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return copy_session
 
 STEADY = "稳健组合"  # R2: DP01Y, CM001 (R1), WM090 (R2, min 10,000 at 30%), BF001 (R2)
 AGGRESSIVE = "进取组合"  # R4

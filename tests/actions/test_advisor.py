@@ -170,7 +170,7 @@ class TestCalendar:
     @pytest.mark.parametrize(("text", "label"), [("3月到期的产品", "年3月"), ("下周有哪些到期的", "下周")])
     def test_named_periods(self, text: str, label: str) -> None:
         from actions.advisor.calendar import period_of
-        from actions.advisor.common import today
+        from calc.clock import today
 
         period = period_of(text, today())
         messages, _ = say(ActionMaturityCalendar(), "zhangmin", text, "maturity_calendar")
@@ -184,7 +184,7 @@ class TestCalendar:
 
 class TestProspects:
     def test_portfolio_prospects_are_remembered_for_the_push(self) -> None:
-        from actions.advisor.common import today
+        from calc.clock import today
         from services.prospects import prospects_for_portfolio
 
         messages, events = say(ActionFindProspects(), "zhangmin", "找找适合稳健组合的客户", "find_prospects")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import select
 
 from bank.db import session_scope
@@ -40,3 +41,9 @@ def prepare(bank_url: str) -> Cast:
                          .where(Staff.wecom_userid == "liqiang").order_by(Client.id).limit(1))
         assert other is not None
         return Cast(advisor, [c.id for c in mine[:3]], mine[3].id, mine[4].id, other)
+
+
+@pytest.fixture
+def cast(bank_url: str) -> Cast:
+    """张敏 and three kinds of clients in this test's private bank copy (see `prepare`)."""
+    return prepare(bank_url)

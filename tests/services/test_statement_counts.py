@@ -15,8 +15,13 @@ from bank.clients import client_profile, find_clients
 from bank.directory import Identity
 from services.maturities import maturities
 from services.prospects import prospects_by_assets, prospects_for_portfolio, prospects_for_product
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture(scope="module")
+def session(shared_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return shared_session
 
 
 @contextmanager

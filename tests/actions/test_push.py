@@ -1,4 +1,4 @@
-"""actions/push.py with a Tracker and a CollectingDispatcher, on a private copy of the demo bank."""
+"""actions/push.py and actions/push_replies.py with a Tracker and a CollectingDispatcher, on a private copy of the demo bank."""
 
 from __future__ import annotations
 
@@ -8,18 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from actions.push import (
-    ActionConfirmPush,
-    ActionDeclinePush,
-    ActionMyPushes,
-    ActionPushPreview,
-    ActionPushSend,
-)
+from actions.push import ActionPushPreview, ActionPushSend
+from actions.push_replies import ActionConfirmPush, ActionDeclinePush, ActionMyPushes
 from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush, UsageEvent
 from bank.notifications import messages_for
 from tests.actions.kit import make_tracker, run_action
-from tests.push.bankcopy import Cast, prepare
+from tests.services.push_cast import Cast, prepare
 
 ANSWERED_PREVIEW = [{"event": "action", "name": "action_push_preview"}, {"event": "action", "name": "action_listen"},
                     {"event": "user", "text": "确认"}]

@@ -8,8 +8,14 @@ from sqlalchemy.orm import Session
 
 from calc.performance import annualized_volatility, max_drawdown, simple_returns, total_return
 from services.backtests import accrual_path, backtest_path, nav_frame, portfolio_backtest
+from services.portfolios import find_portfolio
 from services.prospects import UnknownProduct
-from services.pushes import find_portfolio
+
+
+@pytest.fixture
+def session(scratch_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return scratch_session
 
 
 @pytest.mark.parametrize("key", [1, "平衡组合", 3])

@@ -14,8 +14,13 @@ from bank.directory import Identity
 from bank.models import Client, Contact
 from bank.usage import record_usage
 from services.learning import MATERIAL_TYPES, learning_material, rank_topics, topic_of, weak_topic
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture
+def session(scratch_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return scratch_session
 
 
 class TestTopics:

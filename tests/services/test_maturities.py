@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,8 +14,13 @@ from bank.models import Client, Holding, Product
 from calc.risk import assessment_expired, level_rank
 from lexicon.periods import parse_period
 from services.maturities import maturities, suggest_reinvestment
+from tests.demo_staff import TODAY
 
-from .conftest import TODAY
+
+@pytest.fixture(scope="module")
+def session(shared_session: Session) -> Session:
+    """The bank these tests read (see tests/demo_staff.py)."""
+    return shared_session
 
 
 def test_grouped_by_date_within_period_and_scope(session: Session, advisor_a: Identity) -> None:
