@@ -16,8 +16,6 @@ from tests.bank_files import copy_bank
 from tests.servers import Service, start_action_server, start_rasa
 
 ROOT = Path(__file__).resolve().parents[1]
-# Sessions over the demo bank and the demo staff (tests/demo_staff.py), for every suite.
-pytest_plugins = ("tests.demo_staff",)
 DEMO_SEED = 7
 
 

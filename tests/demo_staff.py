@@ -19,6 +19,9 @@ from tests.bank_files import copy_bank
 
 TODAY = dt.date(2026, 11, 28)
 
+# The fixtures a conftest takes with `from tests.demo_staff import *`.
+__all__ = ["advisor_a", "advisor_b", "bank_url", "chenjing", "copy_session", "index_dir", "liqiang", "manager", "other_manager", "scratch_db_url", "scratch_session", "shared_session", "unknown", "zhangmin", "zhaoli"]
+
 
 @pytest.fixture(scope="session")
 def scratch_db_url(demo_template_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:

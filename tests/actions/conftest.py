@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.actions.wecom_env import wecom_env
+from tests.demo_staff import *  # noqa: F403  (sessions over the demo bank, the demo staff, index_dir)
 from tests.wecom_peer.fake_api import FakeWeCom
 
 WECOM_NAMES = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_AGENT_ID", "WECOM_KF_SECRET",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bank import db
 from bank.demo import build
+from tests.demo_staff import *  # noqa: F403  (sessions over the demo bank, the demo staff, index_dir)
 
 TODAY = dt.date(2026, 11, 28)
 
