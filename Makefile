@@ -5,10 +5,11 @@ SHELL := /bin/bash
 PY310 ?= $(shell PY=$$PY310 scripts/find_python.sh 3.10)
 PY311 ?= $(shell PY=$$PY311 scripts/find_python.sh 3.11)
 VENV := .venv/bin/python
-RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 .venv-rasa/bin/rasa
+# rasa commands read endpoints.yml, whose action-server secret must be set even where no action is called.
+RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-unused} .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
+.PHONY: profile-check help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -42,7 +43,11 @@ knowledge: bank
 model: setup-rasa
 	@scripts/train_model.sh
 
-run: setup bank knowledge model
+# With APP_ENV=production, profile-check names every demo or missing setting before anything is set up or started.
+profile-check: setup-main
+	@$(VENV) -c "import sys; from scripts.run import refused; sys.exit(2 if refused() else 0)"
+
+run: setup profile-check bank knowledge model
 	@$(VENV) -m scripts.run
 
 lint: setup-main

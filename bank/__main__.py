@@ -1,10 +1,17 @@
-"""Command line: `python -m bank migrate | demo --seed N [--replace] [--today YYYY-MM-DD] [--clients N] | stats | people`."""
+"""Command line: `python -m bank migrate [--backup-dir DIR] | demo --seed N [--replace] [--today YYYY-MM-DD]
+[--clients N] | stats | people`.
+
+`migrate` is the only way the schema changes: it backs the database up first whenever a revision is pending and
+the database holds tables. `demo` refuses to run in the production profile (APP_ENV=production).
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import func, inspect, select
 
@@ -37,10 +44,32 @@ def _people(url: str | None, per_role: int) -> int:
     return 0
 
 
+def migrate(url: str, backup_dir: Path) -> int:
+    """Back up (when there is something to lose), then bring the schema to the latest revision."""
+    from bank.backup import BackupError, backup, has_tables, pending_revision
+
+    current, head = pending_revision(url)
+    if current == head:
+        print(f"schema is at the latest revision ({head}); nothing to do")
+        return 0
+    if has_tables(url):
+        try:
+            saved = backup(url, backup_dir, dt.datetime.now())
+        except BackupError as error:
+            print(f"refused: {error}; the schema was not changed", file=sys.stderr)
+            return 2
+        print(f"backed up to {saved}")
+    db.upgrade(url)
+    print(f"schema upgraded from {current or 'empty'} to {head}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bank", description="The bank's systems of record.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="upgrade the database schema to the latest revision (keeps data)")
+    migrate_cmd = sub.add_parser("migrate", help="back up, then upgrade the schema to the latest revision (keeps data)")
+    migrate_cmd.add_argument("--backup-dir", type=Path, default=db.REPO_ROOT / "var" / "backups",
+                             help="where the backup goes (default var/backups)")
     demo = sub.add_parser("demo", help="create the deterministic demo bank")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--replace", action="store_true", help="delete existing bank data first")
@@ -52,13 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     url = db.database_url()
     if args.command == "migrate":
-        db.upgrade(url)
-        print("schema is at the latest revision")
-        return 0
+        return migrate(url, args.backup_dir)
     if args.command == "stats":
         return _stats(url)
     if args.command == "people":
         return _people(url, args.per_role)
+    if os.environ.get("APP_ENV", "demo") == "production":
+        print("refused: the demo bank is never generated in the production profile (APP_ENV=production)",
+              file=sys.stderr)
+        return 2
     from bank.demo import DEFAULT_CLIENTS, DemoBankExists, build
 
     try:

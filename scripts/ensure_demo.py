@@ -1,6 +1,8 @@
-"""Bring the bank's schema up to date, then create the demo bank if the database holds no clients yet.
+"""Bring the bank's schema up to date (backing it up first), then create the demo bank if the database holds no
+clients yet. Used by `make run` and `make bench`: an existing database keeps its data.
 
-Used by `make run` and `make bench`: an existing database keeps its data (Alembic migrations only add).
+In the production profile (APP_ENV=production) nothing is generated or migrated here: the schema must already be
+at the latest revision (`python -m bank migrate` backs up, then upgrades), else this refuses.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import sys
 
 from sqlalchemy import func, inspect, select
 
-from bank.db import database_url, make_engine, upgrade
+from bank.__main__ import migrate
+from bank.backup import pending_revision
+from bank.db import REPO_ROOT, database_url, make_engine
 from bank.models import Client
+from services.settings import get_settings
 
 
 def has_clients(url: str) -> bool:
@@ -32,7 +37,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     url = database_url()
-    upgrade(url)
+    if get_settings().production:
+        current, head = pending_revision(url)
+        if current != head:
+            print(f"refused: the schema is at {current or 'nothing'}, not {head}; run `python -m bank migrate` "
+                  "(it backs up first)", file=sys.stderr)
+            return 2
+        print("==> production profile: schema is current; the demo bank is never generated")
+        return 0
+    if migrate(url, REPO_ROOT / "var" / "backups") != 0:
+        return 2
     if has_clients(url):
         print("==> demo bank already present; keeping it (python -m bank demo --replace rebuilds it)")
         return 0

@@ -1,6 +1,7 @@
 """`make run`: start the action server, Rasa and the web app, wait until each is ready, stop all on Ctrl-C.
 
-Ports come from ACTIONS_PORT (5055), RASA_PORT (5005) and WEB_PORT (8000); logs go to var/log/.
+Ports come from ACTIONS_PORT (5055), RASA_PORT (5005) and WEB_PORT (8000); logs go to var/log/. With
+APP_ENV=production nothing starts while a demo or missing setting remains (each is named).
 """
 
 from __future__ import annotations
@@ -57,7 +58,23 @@ def _start(services: list[Service]) -> None:
         print(f"  ✓ {service.name:<14} {service.url}   ({time.monotonic() - started:.0f} s)", flush=True)
 
 
+def refused() -> bool:
+    """In the production profile, print every demo or missing setting and refuse (all services are checked
+    here, before any starts; each also refuses on its own)."""
+    from services.settings import ProductionRefused, check_profile
+    from web.settings import Settings
+
+    try:
+        check_profile(Settings())
+    except ProductionRefused as error:
+        print(error, file=sys.stderr, flush=True)
+        return True
+    return False
+
+
 def main() -> int:
+    if refused():
+        return 2
     services, web_port, rasa_port = _services()
     stopping = False
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -35,6 +36,12 @@ BASE_ENV = {
     "TRANSFORMERS_OFFLINE": "1",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
+
+
+# The secrets between our services: taken from the environment when set (production sets them), else made
+# once per process, so `make run` and the tests' servers always talk to each other with one.
+INTERNAL_SECRETS = {name: os.environ.get(name) or secrets.token_urlsafe(32)
+                    for name in ("ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN")}
 
 
 class ServiceError(RuntimeError):
@@ -74,7 +81,7 @@ class Service:
 
     def start(self) -> Service:
         """Spawn the process in its own process group, its output going to `log_path` (or inherited)."""
-        env = {**os.environ, **BASE_ENV, **self.env}
+        env = {**os.environ, **BASE_ENV, **INTERNAL_SECRETS, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
         stdout = None
         if self.log_path is not None:
@@ -146,10 +153,11 @@ def _rasa_has_model(body: bytes) -> bool:
 
 
 def action_server(port: int, env: Mapping[str, str] | None = None, log_path: Path | None = None) -> Service:
-    """The rasa-sdk action server (Python 3.11) serving the `actions` package."""
+    """The action server (Python 3.11) serving the `actions` package on loopback, behind the shared secret
+    (scripts/action_server.py)."""
     return Service(
         name="action server",
-        command=[str(VENV / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        command=[str(VENV / "bin" / "python"), "-m", "scripts.action_server", "--port", str(port)],
         ready_url=f"http://127.0.0.1:{port}/health",
         url=f"http://127.0.0.1:{port}",
         env=dict(env or {}),
@@ -165,15 +173,17 @@ def rasa_server(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
 ) -> Service:
-    """Rasa Open Source 3.6 (Python 3.10) with the HTTP API enabled; ready once the model is loaded."""
+    """Rasa Open Source 3.6 (Python 3.10) on loopback, its HTTP API behind RASA_AUTH_TOKEN; ready once the
+    model is loaded."""
+    token = {**INTERNAL_SECRETS, **(env or {})}["RASA_AUTH_TOKEN"]
     return Service(
         name="Rasa server",
         command=[
-            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api",
+            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(port), "--interface", "127.0.0.1",
         ],
-        ready_url=f"http://127.0.0.1:{port}/status",
+        ready_url=f"http://127.0.0.1:{port}/status?token={token}",
         url=f"http://127.0.0.1:{port}",
         env=dict(env or {}),
         ready_check=_rasa_has_model,
@@ -196,7 +206,8 @@ def web_app(port: int, env: Mapping[str, str] | None = None, log_path: Path | No
 
 def write_endpoints(path: Path, action_url: str, tracker_db: Path | None = None) -> Path:
     """Write a Rasa endpoints.yml pointing at `action_url`, with an SQL tracker store when `tracker_db` is given."""
-    lines = ["action_endpoint:", f'  url: "{action_url}/webhook"']
+    lines = ["action_endpoint:", f'  url: "{action_url}/webhook"', "  headers:",
+             '    Authorization: Bearer ${ACTION_SERVER_TOKEN}']
     if tracker_db is not None:
         lines += ["tracker_store:", "  type: SQL", "  dialect: sqlite", f'  db: "{tracker_db}"']
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

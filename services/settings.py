@@ -8,11 +8,17 @@ Later features add their settings here.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bank.db import database_url
 from bank.proposals import DEFAULT_PUBLIC_BASE_URL
+from wecom.settings import SettingsError, WeComSettings
+
+MIN_SECRET_LENGTH = 32
+"""Shortest secret (session key, service tokens) the production profile accepts: 32 characters."""
 
 
 class Settings(BaseSettings):
@@ -25,11 +31,58 @@ class Settings(BaseSettings):
     public_base_url: str = Field(default=DEFAULT_PUBLIC_BASE_URL,
                                  description="The web app's address as users reach it, for links the bot sends")
     wecom_kf_open_kfid: str = Field(default="", description="微信客服 account that sends clients cards and notices")
+    app_env: Literal["demo", "production"] = Field(
+        default="demo", description="demo (embedded, open on loopback) or production (refuses demo settings)")
+    action_server_token: str = Field(
+        default="", description="Bearer secret Rasa sends to the action server (header, never the URL)")
+    rasa_auth_token: str = Field(default="", description="Token of Rasa's HTTP API")
 
     @field_validator("public_base_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.strip().rstrip("/") or DEFAULT_PUBLIC_BASE_URL
+
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    def production_problems(self) -> list[str]:
+        """What keeps this configuration from running as production, one line per setting (empty: none).
+
+        The production profile refuses to start while any holds: service secrets missing or short, the bank
+        on SQLite, WeCom not configured. The web app adds its own (web/settings.py).
+        """
+        problems = [f"{name}: must be set to a random secret of at least {MIN_SECRET_LENGTH} characters"
+                    for name, value in (("ACTION_SERVER_TOKEN", self.action_server_token),
+                                        ("RASA_AUTH_TOKEN", self.rasa_auth_token))
+                    if len(value) < MIN_SECRET_LENGTH]
+        if self.database_url.startswith("sqlite"):
+            problems.append("DATABASE_URL: SQLite is the demo database; use PostgreSQL (postgresql+psycopg://…)")
+        try:
+            configured = WeComSettings.from_env("app") is not None
+        except SettingsError as error:
+            problems.append(str(error))
+        else:
+            if not configured:
+                problems.append("WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_AES_KEY: WeCom must be configured")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("PUBLIC_BASE_URL: links sent to users must use https://")
+        return problems
+
+
+class ProductionRefused(RuntimeError):
+    """The production profile was asked to start with demo or missing settings; the message lists them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("production profile refused to start:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def check_profile(settings: Settings) -> None:
+    """Raise ProductionRefused when `settings` claim production but hold demo or missing settings."""
+    if settings.production and (problems := settings.production_problems()):
+        raise ProductionRefused(problems)
 
 
 def get_settings() -> Settings:

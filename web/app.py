@@ -6,18 +6,26 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from services.settings import check_profile
 from web.routers import chat, dashboard, handoffs, health, pages, portfolios, proposals, session
 from web.settings import get_settings
 from web.templating import STATIC
 
 
 def create_app() -> FastAPI:
-    """Return a new app with every router mounted (OpenAPI docs at /docs)."""
+    """Return a new app with every router mounted (OpenAPI docs at /docs, not in production).
+
+    Raises services.settings.ProductionRefused when APP_ENV=production holds demo or missing settings.
+    """
     settings = get_settings()
+    check_profile(settings)
     app = FastAPI(
         title="财富助手 Wealth-advisor assistant",
         description="Chat page, dashboards, proposal pages and admin API of the wealth-advisor assistant.",
         version="0.1.0",
+        docs_url=None if settings.production else "/docs",
+        redoc_url=None if settings.production else "/redoc",
+        openapi_url=None if settings.production else "/openapi.json",
     )
     app.add_middleware(
         SessionMiddleware, secret_key=settings.session_secret, session_cookie="wa_session",

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from pydantic import Field
 
+from services.settings import MIN_SECRET_LENGTH
 from services.settings import Settings as ServiceSettings
 
 
@@ -24,6 +25,17 @@ class Settings(ServiceSettings):
         default=True, description="Let visitors pick a demo identity; turn off once WeCom OAuth is wired in"
     )
     rasa_timeout: float = Field(default=30.0, description="Seconds to wait for Rasa's answer to one message")
+
+
+    def production_problems(self) -> list[str]:
+        """services' checks plus the web's own: no demo picker, an explicit long session key."""
+        problems = super().production_problems()
+        if self.demo_login:
+            problems.append("DEMO_LOGIN: the demo identity picker must be off (false) in production")
+        if "session_secret" not in self.model_fields_set or len(self.session_secret) < MIN_SECRET_LENGTH:
+            problems.append(f"SESSION_SECRET: must be set to a random secret of at least {MIN_SECRET_LENGTH} "
+                            "characters (the same for every worker)")
+        return problems
 
 
 @lru_cache

@@ -62,9 +62,40 @@ def test_cli_migrate_uses_database_url(tmp_path: Path, monkeypatch: pytest.Monke
                                        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "cli.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    assert main(["migrate"]) == 0
+    assert main(["migrate", "--backup-dir", str(tmp_path / "backups")]) == 0
     assert path.exists()
+    assert "schema upgraded from empty to" in capsys.readouterr().out
+    assert not (tmp_path / "backups").exists()  # an empty database has nothing to back up
+    assert main(["migrate", "--backup-dir", str(tmp_path / "backups")]) == 0
     assert "latest revision" in capsys.readouterr().out
+
+
+def test_cli_migrate_backs_up_before_changing_the_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url, "0003")
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO teams (id, name, branch) VALUES (1, '老团队', '新街口支行')")
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["migrate", "--backup-dir", str(tmp_path / "backups")]) == 0
+    out = capsys.readouterr().out
+    (saved,) = (tmp_path / "backups").iterdir()
+    assert f"backed up to {saved}" in out and "from 0003 to" in out
+    with sqlite3.connect(saved) as conn:  # the copy holds the data and the old revision
+        assert conn.execute("SELECT name FROM teams").fetchall() == [("老团队",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+
+
+def test_the_demo_bank_is_never_generated_in_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setenv("APP_ENV", "production")
+    assert main(["demo", "--seed", "1"]) == 2
+    assert "never generated" in capsys.readouterr().err
+    assert not (tmp_path / "prod.db").exists()
 
 
 def test_default_url_is_var_bank_db_under_the_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:

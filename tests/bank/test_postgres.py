@@ -109,3 +109,11 @@ def test_postgres_and_sqlite_builds_hold_the_same_names(pg_url: str, tmp_path: P
         with db.session_scope(url) as session:
             names.append(session.execute(select(Client.name, Client.risk_level).order_by(Client.id)).all())
     assert names[0] == names[1]
+
+
+def test_a_backup_before_migrating_is_a_pg_dump_archive(pg_url: str, tmp_path: Path) -> None:
+    from bank.backup import backup
+
+    saved = backup(pg_url, tmp_path / "backups", dt.datetime(2026, 12, 1, 9, 0))
+    assert saved.name == "bank-20261201-090000.dump"
+    assert saved.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format, restorable with pg_restore

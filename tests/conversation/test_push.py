@@ -17,8 +17,11 @@ from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush, Staff
 from bank.notifications import messages_for
 from calc.risk import assessment_expired
+from scripts.services import INTERNAL_SECRETS
 from tests.conversation.conftest import Say, responses
 from tests.servers import Service, post_json
+
+RASA_TOKEN = INTERNAL_SECRETS["RASA_AUTH_TOKEN"]
 
 pytestmark = pytest.mark.conversation
 ADVISOR = "zhangmin"
@@ -154,11 +157,11 @@ class TestFromProspects:
     def test_push_to_the_prospects_just_found(self, say: Say, rasa_server: Service, demo_db_url: str) -> None:
         sender = "wanglei"  # an advisor no other test pushes for
         found = say(sender, "找找适合稳健组合的客户")
-        tracker = get_json(f"{rasa_server.url}/conversations/{sender}/tracker")
+        tracker = get_json(f"{rasa_server.url}/conversations/{sender}/tracker?token={RASA_TOKEN}")
         prospects = tracker["slots"]["adv_prospect_ids"]
         assert prospects and tracker["slots"]["adv_portfolio_id"] == 1, found
         preview = say(sender, "推给他们")
-        tracker = get_json(f"{rasa_server.url}/conversations/{sender}/tracker")
+        tracker = get_json(f"{rasa_server.url}/conversations/{sender}/tracker?token={RASA_TOKEN}")
         chosen = tracker["slots"]["push_client_ids"]
         assert preview[0].startswith("稳健组合") and f"可推送{len(chosen)}位" in preview[0]
         assert set(chosen) <= {int(p) for p in prospects} and len(chosen) >= len(prospects) - 2

@@ -1,0 +1,85 @@
+"""Our start-up of the rasa-sdk action server: loopback by default, and only calls that carry the shared secret.
+
+rasa-sdk's own `python -m rasa_sdk` binds 0.0.0.0 and trusts any caller, who may then post any sender id and
+slots. Here every request but `GET /health` must carry `Authorization: Bearer <ACTION_SERVER_TOKEN>` (Rasa
+sends it from endpoints.yml's `action_endpoint.headers`; a header, never the URL, so it stays out of access
+logs) and is refused with 401 otherwise, compared in constant time. Without a token the server refuses to
+start; in the production profile it also refuses demo settings.
+
+    ACTION_SERVER_TOKEN=… python -m scripts.action_server --port 5055 [--host 127.0.0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from functools import partial
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+from sanic.worker.loader import AppLoader
+
+OPEN_PATHS = frozenset({"/health"})
+log = logging.getLogger(__name__)
+
+
+def authorized(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries exactly `Bearer <token>` (constant-time comparison).
+
+    >>> authorized("Bearer s3cret", "s3cret"), authorized("Bearer wrong", "s3cret"), authorized(None, "s3cret")
+    (True, False, False)
+    >>> authorized("s3cret", "s3cret"), authorized("Bearer s3cret", "")
+    (False, False)
+    """
+    if not token or not header or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[len("Bearer "):].encode(), token.encode())
+
+
+def build_app(token: str, package: str = "actions") -> Sanic:
+    """The rasa-sdk Sanic app for `package`, behind the bearer-secret check and the no-500 guard."""
+    executor = ActionExecutor()
+    executor.register_package(package)
+    app = create_app(executor, cors_origins=None)
+
+    @app.on_request
+    async def require_secret(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS or authorized(request.headers.get("authorization"), token):
+            return None
+        log.warning("action server: refused %s %s without the shared secret", request.method, request.path)
+        return json({"error": "unauthorized"}, status=401)
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.action_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
+    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST", "127.0.0.1"))
+    args = parser.parse_args(argv)
+    from services.settings import ProductionRefused, check_profile, get_settings
+
+    settings = get_settings()
+    try:
+        check_profile(settings)
+    except ProductionRefused as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not settings.action_server_token:
+        print("ACTION_SERVER_TOKEN: required (the secret Rasa sends to the action server)", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    loader = AppLoader(factory=partial(build_app, settings.action_server_token))
+    app = loader.load()
+    app.prepare(host=args.host, port=args.port, access_log=False, motd=False, single_process=True)
+    Sanic.serve_single(primary=app)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
