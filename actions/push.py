@@ -111,10 +111,13 @@ class ActionPushPreview(_PushAction):
                                    remembered_portfolio=tracker.get_slot("adv_portfolio_id"),
                                    entity_names=list(tracker.get_latest_entity_values("person")),
                                    shown_client_ids=int_list(tracker.get_slot("adv_prospect_ids")))
-        except (UnknownProduct, ValueError):  # a stale or odd portfolio id in the slot
+        except (UnknownProduct, ValueError, ArithmeticError):  # a stale or odd portfolio id in the slot
             draft = PushDraft("portfolio")
         if draft.missing == "portfolio":
             dispatcher.utter_message(response="utter_push_ask_portfolio", portfolios=_choices())
+            return []
+        if draft.missing == "readable_amount":
+            dispatcher.utter_message(response="utter_push_amount_unreadable")
             return []
         if draft.missing == "clients" or draft.preview is None:
             dispatcher.utter_message(response="utter_push_ask_clients")
@@ -159,11 +162,13 @@ class ActionPushSend(_PushAction):
             amount = Decimal(str(tracker.get_slot("push_amount"))) if tracker.get_slot("push_amount") else None
         except InvalidOperation:
             amount = None
+        if amount is not None and not amount.is_finite():
+            amount = None
         try:
             with self.session() as session:
                 result, views = send_push(session, viewer, int(float(tracker.get_slot("push_portfolio_id"))),
                                           int_list(tracker.get_slot("push_client_ids")), amount, clock.now())
-        except (UnknownProduct, ValueError, PermissionError):
+        except (UnknownProduct, ValueError, ArithmeticError, PermissionError):
             dispatcher.utter_message(response="utter_push_stale")
             return _reset()
         for sent, view in zip(result.sent, views, strict=True):

@@ -1,8 +1,9 @@
 """How people word the six check-up answers (age, income, expenses, dependants, assets, insurance) in chat.
 
 A message is cut into clauses; a clause names a field by one of its words ("收入是3万"), and amounts by kind
-are read from "存款10万，理财20万" or "10万存款和两万五的股票". Pure functions of the text: the Rasa process and
-the action server both import this module (standard library and lexicon.numbers only).
+are read from "存款10万，理财20万" or "10万存款和两万五的股票". Pure functions of the text that never raise and
+read the first lexicon.bounds.MAX_TEXT_CHARS characters: the Rasa process and the action server both import
+this module (standard library and lexicon.numbers only).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from lexicon.numbers import parse_age, parse_amount, parse_int, says_none
+from lexicon.bounds import clip
+from lexicon.numbers import amount_beyond_bounds, parse_age, parse_amount, parse_int, says_none
 
 INVALID = "__invalid__"
 """A value meaning "answered, but unreadable": the form turns it into a polite re-ask."""
@@ -56,7 +58,7 @@ def clauses(text: str) -> list[str]:
     >>> clauses("不对，收入是3万；开销1万")
     ['不对', '收入是3万', '开销1万']
     """
-    return [c.strip() for c in CLAUSE_SPLIT.split(text) if c.strip()]
+    return [c.strip() for c in CLAUSE_SPLIT.split(clip(text)) if c.strip()]
 
 
 def names_field(clause: str, field: str) -> bool:
@@ -65,6 +67,7 @@ def names_field(clause: str, field: str) -> bool:
     >>> names_field("收入是3万", "income"), names_field("3万", "income")
     (True, False)
     """
+    clause = clip(clause)
     return any(word in clause for word in FIELD_WORDS[field])
 
 
@@ -83,6 +86,7 @@ def looks_like_question(text: str) -> bool:
     >>> looks_like_question("重疾险和医疗险有什么区别？"), looks_like_question("35岁")
     (True, False)
     """
+    text = clip(text)
     return any(mark in text for mark in QUESTION_MARKS)
 
 
@@ -127,15 +131,17 @@ def _clause_amounts(clause: str, pattern: re.Pattern[str], lookup: Mapping[str, 
     """Amounts by kind in one clause, and whether part of it was unclear."""
     parts = _segments(clause, pattern)
     if not parts:
-        return [], parse_amount(clause) is not None and not says_none(clause)
+        written = parse_amount(clause) is not None or amount_beyond_bounds(clause)
+        return [], written and not says_none(clause)
     found: list[tuple[str, Decimal]] = []
     unclear = False
     for word, part, lead in parts:
         kind = lookup[word.lower()]
-        amount = parse_amount(pattern.sub(" ", part))
+        words_out = pattern.sub(" ", part)
+        amount = parse_amount(words_out)
         if any(neg in lead or neg in part for neg in NEGATIONS):
             amount = Decimal("0.00")
-        if amount is None:
+        if amount is None and not amount_beyond_bounds(words_out):
             amount = default.get(kind)
         if amount is None or amount < 0:
             unclear = True
@@ -158,7 +164,10 @@ def parse_by_kind(text: str, words: Mapping[str, str], default: Mapping[str, Dec
     >>> sorted((k, str(v)) for k, v in parse_by_kind("重疾50万，没有寿险，有百万医疗", INSURANCE_WORDS,
     ...                                                        {"medical": MEDICAL_DEFAULT}).items())
     [('critical_illness', '500000.00'), ('life', '0.00'), ('medical', '1000000.00')]
+    >>> parse_by_kind("医疗险保额" + "9" * 20, INSURANCE_WORDS, {"medical": MEDICAL_DEFAULT}) is None  # no default
+    True
     """
+    text = clip(text)
     pattern = _PATTERNS.get(id(words)) or _word_pattern(words)
     lookup = {w.lower(): kind for w, kind in words.items()}
     found: dict[str, Decimal] = {}
@@ -181,6 +190,7 @@ def parse_dependants(text: str) -> int | None:
     >>> parse_dependants("两个孩子"), parse_dependants("没有"), parse_dependants("嗯") is None
     (2, 0, True)
     """
+    text = clip(text)
     value = parse_int(text)
     if value is None and says_none(text):
         return 0
@@ -225,6 +235,7 @@ def read_field(field: str, text: str, asked: str | None, *, off_form: bool = Fal
     True
     """
     read = READERS[field]
+    text = clip(text)
     parts = clauses(text) or [text]
     mine = [c for c in parts if names_field(c, field)]
     if field != asked:

@@ -1,13 +1,16 @@
 """Chinese personal names in chat text: surnames (shared by the Rasa side's entity features and the action
 server), guessing a name by its surname, picking known names out of a message, and phone tails ("张伟尾号1234").
 
-Pure text functions and constants only: both Python environments import this module.
+Pure text functions and constants only: both Python environments import this module. The readers look at the
+first lexicon.bounds.MAX_TEXT_CHARS characters of a message and never raise.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from lexicon.bounds import clip
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任"
             "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -31,6 +34,7 @@ def guess_name(text: str) -> str | None:
     >>> guess_name("黄金最近怎么样") is None, guess_name("刚给刘洋打了电话")
     (True, '刘洋')
     """
+    text = clip(text)
     for word in NOT_NAMES:
         text = text.replace(word, "，")
     for match in re.finditer(rf"({'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])([\u4e00-\u9fa5]{{1,2}})", text):
@@ -48,6 +52,7 @@ def split_phone_tail(raw: str) -> tuple[str, str | None]:
     >>> split_phone_tail("张伟尾号1234"), split_phone_tail("王芳（手机尾号5678）"), split_phone_tail("李强")
     (('张伟', '1234'), ('王芳', '5678'), ('李强', None))
     """
+    raw = clip(raw)
     tail = re.search(r"(\d{4})[)）]?$", raw)
     return _TAIL_AT_END.sub("", raw).strip(), tail.group(1) if tail else None
 
@@ -59,6 +64,7 @@ def names_listed(text: str, known: Iterable[str]) -> list[str]:
     >>> names_listed("把稳健组合推给张伟尾号1234、王芳和张伟华", ["张伟", "王芳", "张伟华", "李强"])
     ['张伟尾号1234', '王芳', '张伟华']
     """
+    text = clip(text)
     taken = [False] * len(text)
     found: list[tuple[int, str]] = []
     for name in sorted(set(known), key=len, reverse=True):

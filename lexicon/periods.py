@@ -1,6 +1,7 @@
 """Turn the period phrases advisors type (本月, 下周, 3月, 未来7天 …) into inclusive date ranges.
 
-Pure functions over a given `today`, so the bot and tests agree on what "this month" means.
+Pure functions over a given `today`, so the bot and tests agree on what "this month" means. They read the first
+lexicon.bounds.MAX_TEXT_CHARS characters; parse_period raises only PeriodParseError, the others never raise.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lexicon.bounds import MAX_DIGITS, clip
 from lexicon.numbers import parse_int
 
 # A simple Chinese numeral up to 99: one digit, or tens written with 十 (十一, 二十, 三十五).
@@ -21,6 +23,7 @@ class PeriodParseError(ValueError):
     """No period phrase was recognised in `text`."""
 
     def __init__(self, text: str) -> None:
+        text = clip(text)
         super().__init__(f"text: no period recognised in {text!r}")
         self.text = text
 
@@ -40,11 +43,11 @@ def cn_number(token: str) -> int:
 
     >>> cn_number("12"), cn_number("三"), cn_number("十一"), cn_number("二十"), cn_number("三十")
     (12, 3, 11, 20, 30)
-    >>> cn_number("二二"), cn_number("十十")
-    (-1, -1)
+    >>> cn_number("二二"), cn_number("十十"), cn_number("²"), cn_number("9" * 5000)
+    (-1, -1, -1, -1)
     """
-    if token.isdigit():
-        return int(token)
+    if token.isdecimal():  # Unicode decimal digits only: int() refuses superscripts such as ² (isdigit)
+        return int(token) if len(token) <= MAX_DIGITS else -1
     if not _SIMPLE_CN.fullmatch(token):
         return -1
     value = parse_int(token)
@@ -88,7 +91,7 @@ def parse_period(text: str, today: dt.date, past: bool = False) -> Period:
     ...
     lexicon.periods.PeriodParseError: text: no period recognised in '随便'
     """
-    t = text.replace(" ", "")
+    t = clip(text).replace(" ", "")
     try:
         for rule in _RULES:
             if period := rule(t, today):
@@ -104,7 +107,7 @@ def _year_month(t: str, today: dt.date) -> Period | None:
     """"2027年3月"."""
     if m := re.search(r"(\d{4})年" + _NUM + "月", t):
         year, month = int(m.group(1)), cn_number(m.group(2))
-        if 1 <= month <= 12:
+        if year >= dt.MINYEAR and 1 <= month <= 12:  # "0000年3月" is no date
             return _month(year, month, f"{year}年{month}月")
     return None
 

@@ -1,8 +1,8 @@
 """How people word the answers of the four plans in chat: the words that name each field, "none" words, mixes.
 
 A message may name the field it sets ("不对，每月能存5000", "收益改成5%"); then the value is read without the
-field's own words, so numerals inside them (一开始) are not the value. Pure functions of the text: standard
-library and lexicon.numbers only.
+field's own words, so numerals inside them (一开始) are not the value. Pure functions of the text that never raise
+and read the first lexicon.bounds.MAX_TEXT_CHARS characters: standard library and lexicon.numbers only.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lexicon.bounds import clip
 from lexicon.numbers import parse_age, parse_amount, parse_percent, parse_years, says_none
 
 MIX_WORDS = {"保守": "保守", "稳健": "稳健", "平衡": "平衡", "均衡": "平衡", "进取": "进取", "激进": "进取", "积极": "进取"}
@@ -41,6 +42,7 @@ def parse_mix(text: str) -> str | None:
     >>> parse_mix("选稳健的吧"), parse_mix("激进一点"), parse_mix("随便") is None
     ('稳健', '进取', True)
     """
+    text = clip(text)
     return next((mix for word, mix in MIX_WORDS.items() if word in text), None)
 
 
@@ -73,6 +75,7 @@ def read_value(parse: str, text: str, *, zero_words: bool = False, keywords: tup
     >>> read_value("amount", "不对，一开始投2万5", keywords=FIELD_WORDS["plan_initial"], named=True)
     25000.0
     """
+    text = clip(text)
     if named and (value := read_value(parse, without_keywords(text, keywords), zero_words=zero_words)) is not None:
         return value
     value = PARSERS[parse](text)

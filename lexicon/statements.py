@@ -1,9 +1,12 @@
 """How people name the period of a wealth statement in chat ("本月收益", "近一年赚了多少", "累计收益").
 
-A leaf: standard library only, imported by both Python environments alike.
+A leaf: standard library only, imported by both Python environments alike. Reads the first
+lexicon.bounds.MAX_TEXT_CHARS characters of a message and never raises.
 """
 
 from __future__ import annotations
+
+from lexicon.bounds import clip
 
 PERIOD_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("this_month", ("本月", "这个月", "这月", "当月", "月度")),
@@ -22,6 +25,7 @@ def statement_period(text: str) -> str | None:
     >>> statement_period("买入以来一共赚了多少"), statement_period("我的账单") is None
     ('since_first', True)
     """
+    text = clip(text)
     for period, words in PERIOD_WORDS:
         if any(word in text for word in words):
             return period

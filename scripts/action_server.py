@@ -24,6 +24,8 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sanic.worker.loader import AppLoader
 
+from actions.errors import install
+
 OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def build_app(token: str, package: str = "actions") -> Sanic:
     """The rasa-sdk Sanic app for `package`, behind the bearer-secret check and the no-500 guard."""
     executor = ActionExecutor()
     executor.register_package(package)
-    app = create_app(executor, cors_origins=None)
+    app = install(create_app(executor, cors_origins=None))
 
     @app.on_request
     async def require_secret(request: Request) -> HTTPResponse | None:

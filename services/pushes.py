@@ -28,7 +28,7 @@ from bank.models import STAFF_ROLES, Client, ModelPortfolio, PortfolioPush, Staf
 from calc.money import fmt_yuan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 from lexicon.names import names_listed, split_phone_tail, without_phone_tails
-from lexicon.numbers import parse_amount
+from lexicon.numbers import amount_beyond_bounds, parse_amount
 from services.portfolios import (
     CENT,
     PortfolioLine,
@@ -194,7 +194,8 @@ class PushDraft:
     """The preview an advisor's push message asks for, or what it still lacks.
 
     missing: None (the preview is ready; names nobody could resolve are among its skipped), "portfolio",
-    "clients", or "amount" (below the portfolio's minimum, which `preview` carries).
+    "clients", "readable_amount" (an amount no one could mean, e.g. 27 digits), or "amount" (below the
+    portfolio's minimum, which `preview` carries).
     """
 
     missing: str | None
@@ -223,6 +224,8 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
     if not client_ids and not unknown:
         return PushDraft("clients")
     amount = parse_amount(without_phone_tails(text))
+    if amount is None and amount_beyond_bounds(without_phone_tails(text)):
+        return PushDraft("readable_amount")  # "每人999…元": asked again, never replaced by the default
     preview = preview_push(session, advisor, portfolio_id, client_ids, amount, now)
     if amount is not None and amount < preview.minimum:
         return PushDraft("amount", preview)

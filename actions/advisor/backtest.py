@@ -46,7 +46,7 @@ class ActionBacktestPortfolio(StaffAction):
                     dispatcher.utter_message(response="utter_adv_ask_portfolio", portfolios=names)
                     return []
                 figures = portfolio_backtest(session, int(float(key)))
-        except (UnknownProduct, TypeError, ValueError):
+        except (UnknownProduct, TypeError, ValueError, OverflowError):
             dispatcher.utter_message(response="utter_adv_ask_portfolio", portfolios="稳健组合、平衡组合、进取组合")
             return []
         if figures is None:

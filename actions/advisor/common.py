@@ -88,7 +88,7 @@ def resolve_client(session: Session, viewer: Identity, tracker: Tracker, day: dt
     if remembered and slot not in (None, ""):
         try:
             client_id = int(float(slot))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return Resolution("none")
         if can_see_client(session, viewer, client_id):
             return Resolution("found", client_id)
@@ -136,7 +136,7 @@ def int_list(value: Any) -> list[int]:
     for item in value if isinstance(value, list) else ([] if value is None else [value]):
         try:
             out.append(int(float(item)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             continue
     return out
 
