@@ -1,5 +1,15 @@
 """What both WeCom callbacks share: settings or 503, URL verification, and bad input turned into 4xx
-answers that are logged without secrets or content and never reach Rasa."""
+answers that are logged without secrets or content and never reach Rasa.
+
+Body size is bounded twice, so neither layer relies on the other:
+- the POST route streams its body and reads at most the callback limit (`WeComSettings.max_body_bytes`,
+  64 KB): a Content-Length over it, or chunks (Transfer-Encoding: chunked) whose declared sizes add up past
+  it, are answered 413 before those bytes are read, and the connection is closed;
+- before the server starts, Sanic's process-wide REQUEST_MAX_SIZE (100 MB by default; Rasa builds the app)
+  is lowered to the largest callback limit, so no route of the Rasa process (REST channel, HTTP API)
+  buffers more. `SANIC_REQUEST_MAX_SIZE` in the environment, which Sanic reads into its config, can only
+  lower it further.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +18,15 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from wecom.crypto import BodyTooLarge, CallbackCrypto, CallbackError
 from wecom.settings import WeComSettings
+
+DEFAULT_MAX_BODY_BYTES = WeComSettings.max_body_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -73,25 +86,64 @@ def callback_blueprint(
             return rejected(error, request)
         return response.text(plain)
 
-    @blueprint.route("/", methods=["POST"])
+    @blueprint.route("/", methods=["POST"], stream=True)
     async def receive(request: Request) -> HTTPResponse:
         if crypto is None:
             return disabled()
         args = request.args
         try:
-            declared = int(request.headers.get("content-length") or 0)
-            if declared > crypto.max_body_bytes:
-                raise BodyTooLarge("content-length: over the size limit")
+            body = await read_body(request, crypto.max_body_bytes)
             fields = crypto.decrypt_callback(args.get("msg_signature", ""), args.get("timestamp", ""),
-                                             args.get("nonce", ""), request.body or b"")
+                                             args.get("nonce", ""), body)
         except CallbackError as error:
             return rejected(error, request)
-        except ValueError:
-            return rejected(CallbackError("content-length: not a number"), request)
         spawn(tasks, handle(fields), name)
         return response.text("", status=200)
 
+    @blueprint.listener("before_server_start")
+    async def cap_process(app: Sanic, _loop: object) -> None:
+        cap_request_size(app, crypto.max_body_bytes if crypto else DEFAULT_MAX_BODY_BYTES)
+
     return blueprint
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body of a streaming route, read up to `limit` bytes and no further (BodyTooLarge past it).
+
+    Sanic lifts its size limit for streaming routes; setting it back to `limit` (or the process cap, if the
+    environment made that smaller) makes Sanic refuse a larger Content-Length, or a chunk that takes the
+    total past it, before reading those bytes.
+    """
+    stream = request.stream
+    if stream is None:  # no body at all
+        return request.body or b""
+    limit = min(limit, request.app.config.REQUEST_MAX_SIZE)
+    stream.request_max_size = limit
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for part in stream:
+            size += len(part)
+            if size > limit:  # Sanic counts declared sizes already; this only restates the rule
+                raise PayloadTooLarge("body: over the size limit")
+            parts.append(part)
+    except PayloadTooLarge:
+        raise BodyTooLarge("body: over the size limit") from None
+    return b"".join(parts)
+
+
+def cap_request_size(app: Sanic, limit: int) -> None:
+    """Lower Sanic's REQUEST_MAX_SIZE for the whole process to the largest callback limit registered so far.
+
+    Each WeCom channel calls this before the server starts; the value Sanic had before the first call (its
+    default or SANIC_REQUEST_MAX_SIZE) stays an upper bound, so the environment can only make it smaller.
+    """
+    if not hasattr(app.ctx, "request_max_size_before_wecom"):
+        app.ctx.request_max_size_before_wecom = app.config.REQUEST_MAX_SIZE
+        app.ctx.wecom_max_body_bytes = 0
+    app.ctx.wecom_max_body_bytes = max(app.ctx.wecom_max_body_bytes, limit)
+    app.config.REQUEST_MAX_SIZE = min(app.ctx.request_max_size_before_wecom, app.ctx.wecom_max_body_bytes)
+    logger.info("request bodies capped at %d bytes for this process", app.config.REQUEST_MAX_SIZE)
 
 
 def spawn(tasks: set[asyncio.Task[Any]], coroutine: Coroutine[Any, Any, None], name: str) -> None:
