@@ -115,10 +115,11 @@ def _usage(session: Session, actor_ids: Select[Any], start: dt.date, end: dt.dat
     lo, hi = _bounds(start, end)
     in_period = (UsageEvent.happened_at >= lo, UsageEvent.happened_at < hi, UsageEvent.actor_id.in_(actor_ids))
     day = func.date(UsageEvent.happened_at)
+    # One expression object in SELECT and GROUP BY: PostgreSQL needs them identical, bound parameter included.
+    is_client = (UsageEvent.role == "client").label("is_client")
     daily: dict[str, dict[str, int]] = defaultdict(lambda: {"staff": 0, "clients": 0})
     rows = session.execute(
-        select(day, UsageEvent.role == "client", func.count(func.distinct(UsageEvent.actor_id)))
-        .where(*in_period).group_by(day, UsageEvent.role == "client")
+        select(day, is_client, func.count(func.distinct(UsageEvent.actor_id))).where(*in_period).group_by(day, is_client)
     )
     for when, is_client, users in rows:
         daily[str(when)]["clients" if is_client else "staff"] += int(users)
