@@ -41,7 +41,7 @@ BASE_ENV = {
 # The secrets between our services: taken from the environment when set (production sets them), else made
 # once per process, so `make run` and the tests' servers always talk to each other with one.
 INTERNAL_SECRETS = {name: os.environ.get(name) or secrets.token_urlsafe(32)
-                    for name in ("ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN")}
+                    for name in ("ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN", "WEB_CHANNEL_SECRET")}
 
 
 class ServiceError(RuntimeError):

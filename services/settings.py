@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     action_server_token: str = Field(
         default="", description="Bearer secret Rasa sends to the action server (header, never the URL)")
     rasa_auth_token: str = Field(default="", description="Token of Rasa's HTTP API")
+    web_channel_secret: str = Field(
+        default="", description="HMAC key the web app signs chat senders with; Rasa's web channel checks it")
 
     @field_validator("public_base_url")
     @classmethod
@@ -55,7 +57,8 @@ class Settings(BaseSettings):
         """
         problems = [f"{name}: must be set to a random secret of at least {MIN_SECRET_LENGTH} characters"
                     for name, value in (("ACTION_SERVER_TOKEN", self.action_server_token),
-                                        ("RASA_AUTH_TOKEN", self.rasa_auth_token))
+                                        ("RASA_AUTH_TOKEN", self.rasa_auth_token),
+                                        ("WEB_CHANNEL_SECRET", self.web_channel_secret))
                     if len(value) < MIN_SECRET_LENGTH]
         if self.database_url.startswith("sqlite"):
             problems.append("DATABASE_URL: SQLite is the demo database; use PostgreSQL (postgresql+psycopg://…)")

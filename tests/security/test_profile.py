@@ -15,7 +15,7 @@ from web.settings import Settings
 AES_KEY = "a" * 43
 PRODUCTION = {
     "APP_ENV": "production", "DEMO_LOGIN": "false", "SESSION_SECRET": "s" * 48,
-    "ACTION_SERVER_TOKEN": "t" * 40, "RASA_AUTH_TOKEN": "r" * 40,
+    "ACTION_SERVER_TOKEN": "t" * 40, "RASA_AUTH_TOKEN": "r" * 40, "WEB_CHANNEL_SECRET": "w" * 40,
     "DATABASE_URL": "postgresql+psycopg://bank@127.0.0.1:5432/bank", "PUBLIC_BASE_URL": "https://wealth.example.cn",
     "WECOM_CORP_ID": "ww0123", "WECOM_SECRET": "secret", "WECOM_TOKEN": "token", "WECOM_AES_KEY": AES_KEY,
 }
@@ -26,12 +26,14 @@ BREAKS = [
     ({"SESSION_SECRET": "short"}, "SESSION_SECRET"),
     ({"ACTION_SERVER_TOKEN": None}, "ACTION_SERVER_TOKEN"),
     ({"RASA_AUTH_TOKEN": "r" * 10}, "RASA_AUTH_TOKEN"),
+    ({"WEB_CHANNEL_SECRET": None}, "WEB_CHANNEL_SECRET"),
     ({"DATABASE_URL": "sqlite:///var/bank.db"}, "DATABASE_URL"),
     ({"WECOM_CORP_ID": None}, "WECOM_CORP_ID"),
     ({"WECOM_AES_KEY": "short"}, "WECOM_AES_KEY"),
     ({"PUBLIC_BASE_URL": "http://wealth.example.cn"}, "PUBLIC_BASE_URL"),
 ]
-NAMES = ("APP_ENV", "DEMO_LOGIN", "SESSION_SECRET", "ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN", "DATABASE_URL",
+NAMES = ("APP_ENV", "DEMO_LOGIN", "SESSION_SECRET", "ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN", "WEB_CHANNEL_SECRET",
+         "DATABASE_URL",
          "PUBLIC_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY")
 
 
