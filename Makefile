@@ -62,7 +62,7 @@ test-rasa: setup model
 	.venv-rasa/bin/python -m pytest tests/rasa_env --doctest-modules bot/nlu lexicon -q -p no:cacheprovider
 
 test: setup setup-test-system knowledge model lint test-rasa
-	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank services lexicon knowledge wecom actions -p no:cacheprovider
+	$(VENV) -m pytest tests --ignore=tests/rasa_env --doctest-modules calc bank services lexicon knowledge wecom actions web -p no:cacheprovider
 
 nlu-eval: setup-rasa
 	@scripts/nlu_eval.sh

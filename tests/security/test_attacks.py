@@ -146,6 +146,25 @@ class TestProduction:
                       content=b"<xml>" + b"a" * 1_000_000 + b"</xml>")
         assert answer.status_code == 413
 
+    def test_an_anonymous_confirmation_is_refused(self, production: Stack) -> None:  # noqa: F811
+        with session_scope(production.database_url) as session:
+            task = session.scalar(select(PortfolioPush.task_id).order_by(PortfolioPush.id))
+        answer = call("POST", f"{production.proxy.url}/pushes/{task or 'x' * 32}/confirm")
+        assert answer.status_code in (401, 404, 410)  # never a decision without the client's own identity
+        if task:
+            assert answer.status_code in (401, 410)
+
+    def test_tokens_and_codes_stay_out_of_the_access_logs(self, production: Stack) -> None:  # noqa: F811
+        secrets = ["PROPOSALTOKENabcdef1234567890", "PUSHTOKENabcdef1234567890", "OAUTHCODEabcdef123456"]
+        call("GET", f"{production.proxy.url}/proposals/{secrets[0]}")
+        call("GET", f"{production.proxy.url}/pushes/{secrets[1]}")
+        call("GET", f"{production.proxy.url}/auth/wecom/callback?code={secrets[2]}&state=s")
+        for log in (production.proxy.access_log, production.web.log_path):
+            assert log is not None
+            text = log.read_text(encoding="utf-8", errors="replace")
+            assert "/proposals/{token}" in text or log == production.proxy.access_log
+            assert not [s for s in secrets if s in text], log
+
     def test_no_attack_left_a_trace(self, production: Stack, before: dict[str, int]) -> None:  # noqa: F811
         assert row_counts(production.database_url) == before
         assert production.fake.sent("message/send") == [] and production.fake.sent("kf/send_msg") == []

@@ -41,6 +41,9 @@ PUSH_MESSAGES = {
 PORTFOLIO_MISSING = "没有找到这个组合。"
 
 
+SIGN_IN_FIRST = "请从企业微信里收到的推荐消息打开链接，登录后再确认或暂不。"
+
+
 def _refused(request: Request, code: int, message: str, user: WebUser | None = None) -> HTMLResponse:
     return templates.TemplateResponse(request, "refused.html", {"user": user, "message": message},
                                       status_code=code, headers=PRIVATE)
@@ -112,12 +115,13 @@ def _push_context(details: PushDetails, user: WebUser | None, note: str = "", re
             "lines": [(line.name, line.code, line.risk_level, fmt_pct(line.weight, 0), fmt_yuan(float(line.amount)))
                       for line in details.lines],
             "may_decide": details.status == "pending" and _may_decide(user, details), "note": note,
+            "sign_in_first": SIGN_IN_FIRST if details.status == "pending" and user is None else "",
             "orders": [(o.name, fmt_yuan(float(o.amount))) for o in result.orders] if result else []}
 
 
 def _may_decide(user: WebUser | None, details: PushDetails) -> bool:
-    """Anyone holding the link may decide unless they are signed in as somebody else."""
-    return user is None or user.client_id == details.client_id
+    """Only the client the push was sent to, signed in (through the sign-in link the bot sent them), decides."""
+    return user is not None and user.client_id == details.client_id
 
 
 def _load(request: Request, task_id: str, session: Session, user: WebUser | None) -> PushDetails | HTMLResponse:
@@ -146,6 +150,8 @@ def _decide(task_id: str, request: Request, user: WebUser | None, session: Sessi
     details = _load(request, task_id, session, user)
     if isinstance(details, HTMLResponse):
         return details
+    if user is None:
+        return _refused(request, status.HTTP_401_UNAUTHORIZED, SIGN_IN_FIRST, user)
     if not _may_decide(user, details):
         return _refused(request, status.HTTP_403_FORBIDDEN, "只有收到这条推荐的客户本人可以确认或暂不。", user)
     now = clock.now()
@@ -161,12 +167,14 @@ def _decide(task_id: str, request: Request, user: WebUser | None, session: Sessi
 
 
 @router.post("/pushes/{task_id}/confirm", summary="确认: create the orders (exactly once)",
-             responses={303: {"description": "Decided; see the push page"}, 409: {"description": "Not suitable now"}})
+             responses={303: {"description": "Decided; see the push page"}, 401: {"description": "Not signed in"},
+                        403: {"description": "Signed in as somebody else"}, 409: {"description": "Not suitable now"}})
 def confirm(task_id: str, request: Request, user: MaybeUser, session: SessionDep) -> Response:
     return _decide(task_id, request, user, session, confirm=True)
 
 
 @router.post("/pushes/{task_id}/decline", summary="暂不: nothing is bought",
-             responses={303: {"description": "Decided; see the push page"}})
+             responses={303: {"description": "Decided; see the push page"}, 401: {"description": "Not signed in"},
+                        403: {"description": "Signed in as somebody else"}})
 def decline(task_id: str, request: Request, user: MaybeUser, session: SessionDep) -> Response:
     return _decide(task_id, request, user, session, confirm=False)
