@@ -65,10 +65,11 @@ def preview_text(preview: PushPreview) -> str:
 
 
 def client_card(view: PushView, advisor_name: str) -> tuple[str, dict[str, Any]]:
-    """The text and card a client receives: 确认 / 暂不 buttons and the link to the push page."""
+    """The text and card a client receives: 确认 / 暂不 buttons and the link to the push page (their one-time
+    sign-in link to it when the view carries one, services.sign_in)."""
     text = (f"您的理财经理{advisor_name}为您推荐“{view.portfolio_name}”（风险等级{view.risk_level}），"
             f"金额{fmt_yuan(view.amount)}，{view.expires_at:%m月%d日}前有效。点“确认”即按组合下单，点“暂不”不会购买。")
-    card = {"title": f"组合推荐：{view.portfolio_name}", "url": public_url(push_path(view.task_id)),
+    card = {"title": f"组合推荐：{view.portfolio_name}", "url": view.link or public_url(push_path(view.task_id)),
             "button_text": "查看组合", "task_id": view.task_id,
             "buttons": [["确认", button_payload("confirm_push", view.task_id)],
                         ["暂不", button_payload("decline_push", view.task_id)]]}

@@ -24,7 +24,14 @@ from calc import clock
 from calc.money import fmt_yuan
 from services.links import public_url
 from services.push_decisions import ConfirmResult, confirm_push, decline_push, tell_advisor
-from services.pushes import DEFAULT_TTL_DAYS, PushNotFound, PushView, pending_pushes, push_path
+from services.pushes import (
+    DEFAULT_TTL_DAYS,
+    PushNotFound,
+    PushView,
+    pending_pushes,
+    push_path,
+    with_sign_in_links,
+)
 
 log = logging.getLogger(__name__)
 FEATURE = "portfolio_push"
@@ -79,7 +86,7 @@ def _decide(dispatcher: CollectingDispatcher, tracker: Tracker,
             if task_id is None:
                 views = pending_pushes(session, who.client_id or 0, now)
                 if len(views) != 1:
-                    _offer_pending(dispatcher, views)
+                    _offer_pending(dispatcher, with_sign_in_links(session, views, now))
                     return None
                 task_id = views[0].task_id
             return decide(session, task_id, who, now)
@@ -92,7 +99,7 @@ def _decide(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 def _offer_pending(dispatcher: CollectingDispatcher, views: list[PushView]) -> None:
-    """List pending pushes, each with its 确认 / 暂不 buttons."""
+    """List pending pushes, each with its 确认 / 暂不 buttons and the client's one-time sign-in link to its page."""
     if not views:
         dispatcher.utter_message(response="utter_push_none_pending")
         return
@@ -100,7 +107,7 @@ def _offer_pending(dispatcher: CollectingDispatcher, views: list[PushView]) -> N
     for view in views[:5]:
         dispatcher.utter_message(
             text=(f"{view.portfolio_name}（{view.risk_level}），{fmt_yuan(view.amount)}，理财经理{view.advisor_name}推荐，"
-                  f"{view.expires_at:%m月%d日}前有效。详情：{public_url(push_path(view.task_id))}"),
+                  f"{view.expires_at:%m月%d日}前有效。详情：{view.link or public_url(push_path(view.task_id))}"),
             buttons=[{"title": "确认", "payload": button_payload("confirm_push", view.task_id)},
                      {"title": "暂不", "payload": button_payload("decline_push", view.task_id)}])
 
@@ -169,9 +176,10 @@ class ActionMyPushes(Action):
         who = _client(dispatcher, tracker)
         if who is None:
             return []
+        now = clock.now()
         try:
             with session_scope() as session:
-                views = pending_pushes(session, who.client_id or 0, clock.now())
+                views = with_sign_in_links(session, pending_pushes(session, who.client_id or 0, now), now)
         except SQLAlchemyError as error:
             log.error("pending pushes failed: %s", type(error).__name__)
             dispatcher.utter_message(response="utter_service_unavailable")

@@ -373,3 +373,19 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class SignInLink(Base):
+    """A one-time sign-in link the bot sent a client: it signs in as `sender_id` (the client's WeCom external
+    userid when the link was made) and lands on `next_path`. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "sign_in_links"
+    __table_args__ = (CheckConstraint("expires_at > created_at", name="lifetime"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    sender_id: Mapped[str] = mapped_column(String(64))
+    next_path: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

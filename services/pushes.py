@@ -38,6 +38,7 @@ from services.portfolios import (
     portfolio_named_in,
 )
 from services.prospects import portfolio_requirements
+from services.sign_in import NotLinkable, client_link
 
 DEFAULT_TTL_DAYS = 7
 MAX_CLIENTS = 100
@@ -236,9 +237,10 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
 
 def send_push(session: Session, advisor: Identity, portfolio_id: int | str, client_ids: Sequence[int],
               amount_per_client: Decimal | None, now: dt.datetime) -> tuple[PushResult, list[PushView]]:
-    """Create the pushes (checked again, see push_portfolio) and the view each recipient's card shows."""
+    """Create the pushes (checked again, see push_portfolio) and the view each recipient's card shows, with
+    the client's one-time sign-in link to the push page (`PushView.link`)."""
     result = push_portfolio(session, advisor, portfolio_id, client_ids, amount_per_client, now)
-    return result, [view_push(session, sent.task_id, now) for sent in result.sent]
+    return result, with_sign_in_links(session, [view_push(session, sent.task_id, now) for sent in result.sent], now)
 
 
 def _clients(session: Session, viewer: Identity, client_ids: Sequence[int]) -> dict[int, Client]:
@@ -328,6 +330,23 @@ class PushView:
     created_at: dt.datetime
     expires_at: dt.datetime
     decided_at: dt.datetime | None
+    link: str | None = None
+    """A one-time sign-in link to this page for the client (on cards and chat lists, see
+    `with_sign_in_links`); None on the page itself."""
+
+
+def with_sign_in_links(session: Session, views: Sequence[PushView], now: dt.datetime) -> list[PushView]:
+    """The views, each with a fresh sign-in link for its client that lands on the push page (services.sign_in:
+    15 minutes, one use). The links are stored in `session`; the caller commits them with the message. A client
+    the directory has no WeCom identity for gets no link (`link` stays None: the page without sign-in)."""
+    linked: list[PushView] = []
+    for view in views:
+        try:
+            link: str | None = client_link(session, view.client_id, push_path(view.task_id), now)
+        except NotLinkable:
+            link = None
+        linked.append(dataclasses.replace(view, link=link))
+    return linked
 
 
 def load_push(session: Session, task_id: str) -> PortfolioPush | None:

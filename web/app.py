@@ -7,7 +7,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from services.settings import check_profile
-from web.routers import chat, dashboard, handoffs, health, pages, portfolios, proposals, session
+from web import logs
+from web.routers import auth, chat, dashboard, handoffs, health, links, pages, portfolios, proposals, session
 from web.settings import get_settings
 from web.templating import STATIC
 
@@ -19,6 +20,7 @@ def create_app() -> FastAPI:
     """
     settings = get_settings()
     check_profile(settings)
+    logs.install()
     app = FastAPI(
         title="财富助手 Wealth-advisor assistant",
         description="Chat page, dashboards, proposal pages and admin API of the wealth-advisor assistant.",
@@ -33,6 +35,8 @@ def create_app() -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(session.router)
+    app.include_router(auth.router)
+    app.include_router(links.router)
     app.include_router(chat.router)
     app.include_router(dashboard.router)
     app.include_router(handoffs.router)

@@ -3,9 +3,9 @@
 The cookie (Starlette's SessionMiddleware, signed with `SESSION_SECRET`) holds only the sender id; role and name
 are looked up in the bank's directory on every request, so a changed role takes effect at once.
 
-WeCom OAuth seam: today `sign_in` is called by the demo picker (`POST /api/session`). A real deployment turns
-`DEMO_LOGIN` off and calls `sign_in(request, userid)` from `/auth/wecom/callback` after exchanging WeCom's OAuth
-`code` for the userid (web/routers/session.py, `wecom_oauth_callback`). Nothing else changes.
+`sign_in` is called by WeCom sign-in (`/auth/wecom/callback` in web/routers/auth.py: staff, after exchanging
+WeCom's OAuth code for their userid) and, in the demo profile, by the picker (`POST /api/session`, only the
+identities it offers).
 """
 
 from __future__ import annotations

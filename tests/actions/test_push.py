@@ -13,6 +13,8 @@ from actions.push_replies import ActionConfirmPush, ActionDeclinePush, ActionMyP
 from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush, UsageEvent
 from bank.notifications import messages_for
+from calc import clock
+from services.sign_in import redeem
 from tests.actions.kit import make_tracker, run_action
 from tests.services.push_cast import Cast, prepare
 
@@ -103,7 +105,10 @@ class TestAdvisorPush:
                 note = messages_for(session, str(client.wecom_external_userid), kind="portfolio_push")[-1]
                 push = session.scalar(select(PortfolioPush).where(PortfolioPush.client_id == client_id))
                 assert push is not None and note.card is not None
-                assert note.card["url"].endswith(f"/pushes/{push.task_id}")
+                # the card's link is the client's one-time sign-in link, landing on their push page
+                assert "/auth/link/" in note.card["url"] and push.task_id not in note.card["url"]
+                assert redeem(session, note.card["url"].rsplit("/", 1)[1], clock.now()) == (
+                    client.wecom_external_userid, f"/pushes/{push.task_id}")
                 assert note.card["buttons"] == [["确认", f'/confirm_push{{"push_task": "{push.task_id}"}}'],
                                                 ["暂不", f'/decline_push{{"push_task": "{push.task_id}"}}']]
                 assert "50,000.00元" in note.text
@@ -162,6 +167,10 @@ class TestClientAnswers:
         listed = self.press(client, "my_pushes", None)
         assert listed[0]["response"] == "utter_push_pending_head" and listed[0]["count"] == 1
         assert [b["title"] for b in listed[1]["buttons"]] == ["确认", "暂不"] and task in listed[1]["buttons"][0]["payload"]
+        link = listed[1]["text"].rsplit("详情：", 1)[1]  # a fresh sign-in link to the push page
+        with session_scope(env) as session:
+            assert redeem(session, link.rsplit("/auth/link/", 1)[1], clock.now()) == (
+                client.wecom_external_userid, f"/pushes/{task}")
         assert self.press(client, "decline_push", task)[0]["response"] == "utter_push_declined"
         assert self.press(client, "confirm_push", task)[0]["response"] == "utter_push_was_declined"
         assert self.press(client, "my_pushes", None)[0]["response"] == "utter_push_none_pending"

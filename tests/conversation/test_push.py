@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush, Staff
 from bank.notifications import messages_for
+from bank.sign_in_links import find_link
 from calc.risk import assessment_expired
 from scripts.services import INTERNAL_SECRETS
+from services.sign_in import LINK_PREFIX, token_hash
 from tests.conversation.conftest import Say, responses
 from tests.servers import Service, post_json
 
@@ -34,6 +37,12 @@ class Person:
     name: str
     external_id: str
     risk_level: str
+
+
+def link_target(session: Session, url: str) -> tuple[int, str] | None:
+    """The client and landing page of the one-time sign-in link `url` (services.sign_in), without using it."""
+    link = find_link(session, token_hash(url.rsplit(LINK_PREFIX, 1)[-1]))
+    return (link.client_id, link.next_path) if link is not None and LINK_PREFIX in url else None
 
 
 def pick_clients(url: str) -> tuple[list[Person], list[Person]]:
@@ -110,7 +119,7 @@ class TestAdvisorPushesAndClientConfirms:
         task = task_of(demo_db_url, good.id)
         with session_scope(demo_db_url) as session:
             card = messages_for(session, good.external_id, kind="portfolio_push")[-1].card
-            assert card is not None and card["url"].endswith(f"/pushes/{task}")
+            assert card is not None and link_target(session, card["url"]) == (good.id, f"/pushes/{task}")
             assert card["buttons"][0] == ["确认", payload("confirm_push", task)]
             assert messages_for(session, bad.external_id, kind="portfolio_push") == []
             before = len(messages_for(session, ADVISOR, kind="push_confirmed"))
@@ -182,7 +191,9 @@ class TestClientSide:
         task = task_of(demo_db_url, person.id)
         listed = raw(rasa_server, person.external_id, "我有哪些待确认的组合")
         assert listed[0]["text"] == text_of("utter_push_pending_head", count=1)
-        assert "50,000.00元" in listed[1]["text"] and f"/pushes/{task}" in listed[1]["text"]
+        assert "50,000.00元" in listed[1]["text"]
+        with session_scope(demo_db_url) as session:  # a fresh sign-in link to the push page
+            assert link_target(session, listed[1]["text"].rsplit("详情：", 1)[1]) == (person.id, f"/pushes/{task}")
         assert [b["payload"] for b in listed[1]["buttons"]] == [payload("confirm_push", task),
                                                                  payload("decline_push", task)]
         assert say(person.external_id, payload("decline_push", task)) == [

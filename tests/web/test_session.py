@@ -1,4 +1,4 @@
-"""Choosing a demo identity, the signed session cookie, signing out, and the WeCom OAuth seam."""
+"""Choosing a demo identity, the signed session cookie, signing out, and WeCom sign-in when it is not set up."""
 
 from __future__ import annotations
 
@@ -74,10 +74,13 @@ class TestSignIn:
         assert client.get("/api/session").status_code == 401
 
 
-class TestWeComSeam:
-    def test_oauth_callback_is_a_marked_501(self, client: httpx.Client) -> None:
-        answer = client.get("/auth/wecom/callback", params={"code": "abc"})
-        assert answer.status_code == 501 and "企业微信" in answer.json()["detail"]
+class TestWeComNotConfigured:
+    def test_wecom_sign_in_without_wecom_settings_is_a_polite_503(self, client: httpx.Client) -> None:
+        """The stub app has no WECOM_* settings; WeCom sign-in itself is tested in test_auth.py."""
+        for path in ("/auth/wecom/callback?code=abc&state=x", "/auth/wecom/start", "/auth/wecom/qr"):
+            answer = client.get(path)
+            assert answer.status_code == 503 and "企业微信登录暂未开通" in answer.text
+        assert client.get("/api/session").status_code == 401
 
     @pytest.mark.slow
     def test_demo_login_can_be_turned_off(self, demo_db_url: str) -> None:

@@ -1,5 +1,6 @@
 """A fake WeCom API on loopback (stdlib threading HTTP server): gettoken with expiry, message/send, appchat,
-media/upload, kf/sync_msg, kf/send_msg. It records what it receives and can inject 42001, 45009 and 5xx."""
+media/upload, kf/sync_msg, kf/send_msg, auth/getuserinfo (OAuth codes registered by the test, single use).
+It records what it receives and can inject 42001, 45009 and 5xx."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class FakeWeCom:
         self.received: list[Received] = []
         self.faults: dict[str, list[int]] = {}
         self.kf_messages: list[dict[str, Any]] = []
+        self.oauth_codes: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -79,6 +81,15 @@ class FakeWeCom:
                                      "text": text})
         return msgid
 
+    def add_oauth_code(self, userid: str | None = None, openid: str | None = None, code: str | None = None) -> str:
+        """Register a sign-in code WeCom would hand the browser: `auth/getuserinfo` answers it once with the
+        member's `userid` (or a non-member's `openid`), then 40029 like any unknown code. Returns the code."""
+        code = code or "CODE" + uuid.uuid4().hex
+        who = {"userid": userid} if userid is not None else {"openid": openid or "o" + uuid.uuid4().hex[:16]}
+        with self.lock:
+            self.oauth_codes[code] = who
+        return code
+
     def sent(self, path: str = "message/send", to: str | None = None) -> list[dict[str, Any]]:
         """Bodies received at `path` (optionally only those to user `to`)."""
         with self.lock:
@@ -113,6 +124,14 @@ class FakeWeCom:
             self._record(path, {"type": query.get("type", ""), "bytes": len(body)})
             return 200, ({"errcode": 0, "type": "image", "media_id": "MEDIA" + uuid.uuid4().hex[:8],
                           "created_at": str(int(time.time()))} if ok else {"errcode": 41001, "errmsg": "no media"})
+        if path == "auth/getuserinfo":
+            code = query.get("code", "")
+            self._record(path, {"code": code})
+            with self.lock:
+                who = self.oauth_codes.pop(code, None)
+            if who is None:
+                return 200, {"errcode": 40029, "errmsg": "invalid code"}
+            return 200, {"errcode": 0, "errmsg": "ok", **who}
         try:
             payload = json.loads(body or b"{}")
         except ValueError:

@@ -1,4 +1,7 @@
-"""Choose who you are: the demo identities, sign in and out, and the WeCom OAuth seam."""
+"""Choose who you are: the demo identities offered by the picker, sign in and out.
+
+Staff sign in for real with WeCom (web/routers/auth.py); the picker is the demo profile's only.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from bank.directory import demo_identities, who_is
+from bank.directory import demo_identities
 from web.deps import SessionDep, SettingsDep
 from web.identity import ROLE_NAMES, MaybeUser, WebUser, sign_in, sign_in_guest, sign_out
 
@@ -65,22 +68,15 @@ def demo_sign_in(body: SignIn, request: Request, session: SessionDep, settings: 
     if not body.sender_id:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail=[{"loc": ["body", "sender_id"], "msg": "sender_id or guest is required"}])
-    identity = who_is(session, body.sender_id)
-    if identity is None:
+    # Only the identities the picker offers: any other one, known to the bank or not, is "no such demo identity".
+    offered = {person.sender_id: person for person in demo_people(session)}
+    person = offered.get(body.sender_id)
+    if person is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="没有这个演示身份")
-    sign_in(request, identity.wecom_id)
-    return Person(sender_id=identity.wecom_id, role=identity.role,  # type: ignore[arg-type]
-                  role_name=ROLE_NAMES[identity.role], name=identity.name, team_name=identity.team_name)
+    sign_in(request, person.sender_id)
+    return person
 
 
 @router.delete("/api/session", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out")
 def demo_sign_out(request: Request) -> None:
     sign_out(request)
-
-
-@router.get("/auth/wecom/callback", summary="WeCom OAuth callback (seam, not wired in yet)",
-            status_code=status.HTTP_501_NOT_IMPLEMENTED)
-def wecom_oauth_callback(code: str | None = None) -> dict[str, str]:
-    """SEAM for WeCom OAuth: exchange `code` for the member's userid (WeCom `auth/getuserinfo`), then
-    `sign_in(request, userid)` and redirect to the page asked for. Until then this answers 501."""
-    raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, detail="企业微信网页授权尚未接入，请使用演示身份")
