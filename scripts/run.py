@@ -35,7 +35,11 @@ def _services() -> tuple[list[Service], int, int]:
         endpoints = write_endpoints(
             LOG_DIR.parent / "endpoints.run.yml", f"http://127.0.0.1:{actions_port}", ROOT / "var" / "tracker.db"
         )
-    credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / "credentials.yml"))
+    # The production profile has no REST channel (it believes any sender); APP_ENV read as every service reads it.
+    from services.settings import get_settings
+
+    channels = "deploy/credentials.production.yml" if get_settings().production else "credentials.yml"
+    credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / channels))
     # Links in chat replies (proposals, charts, pushes) point at the web app users can open.
     public = {"PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or f"http://localhost:{web_port}"}
     web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}", **public}
@@ -72,6 +76,20 @@ def refused() -> bool:
     return False
 
 
+def ready_message(web_port: int, rasa_port: int) -> str:
+    """What `make run` prints once everything answers: the demo's doors, or the production profile's."""
+    from services.settings import get_settings
+
+    if get_settings().production:
+        return (f"\nReady (production). Web app on loopback: http://127.0.0.1:{web_port}; WeCom callbacks at "
+                f"http://127.0.0.1:{rasa_port}/webhooks/wecom/ — expose both only through the edge proxy "
+                "(python -m scripts.edge).\nPress Ctrl-C to stop.")
+    return (f"\nReady. Web app: http://localhost:{web_port}  (API docs: /docs)\n"
+            f"Rasa REST channel: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
+            '{"sender": "<WeCom userid>", "message": "你好"}\n'
+            "Press Ctrl-C to stop.")
+
+
 def main() -> int:
     if refused():
         return 2
@@ -96,13 +114,7 @@ def main() -> int:
         print(f"启动失败 / failed to start: {error}", file=sys.stderr, flush=True)
         stop_all()
         return 1
-    print(
-        f"\nReady. Web app: http://localhost:{web_port}  (API docs: /docs)\n"
-        f"Rasa REST channel: POST http://localhost:{rasa_port}/webhooks/rest/webhook "
-        '{"sender": "<WeCom userid>", "message": "你好"}\n'
-        "Press Ctrl-C to stop.",
-        flush=True,
-    )
+    print(ready_message(web_port, rasa_port), flush=True)
     while not stopping:
         for service in services:
             if not service.running and not stopping:

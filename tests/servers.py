@@ -40,7 +40,7 @@ def start_rasa(
     """Start Rasa with models/current.tar.gz (run `make model` first) and wait until the model is loaded.
 
     Give either `endpoints` or `action_url` (an endpoints file with an in-memory tracker store is then
-    written to `workdir`); `credentials` defaults to a REST-only file.
+    written to `workdir`); `credentials` defaults to a file with the REST and web chat channels.
     """
     if not model.exists():
         raise FileNotFoundError(f"{model} is missing: run `make model` first")
@@ -53,7 +53,7 @@ def start_rasa(
         endpoints = write_endpoints(workdir / "endpoints.yml", action_url)
     if credentials is None:
         credentials = workdir / "credentials.yml"
-        credentials.write_text("rest:\n", encoding="utf-8")
+        credentials.write_text("rest:\nbot.channels.web.WebChatInput:\n", encoding="utf-8")
     service = _rasa_server(port, endpoints, credentials, model=model, env=env, log_path=LOGS / f"rasa-{port}.log")
     return service.start().wait_ready(RASA_READY_TIMEOUT)
 

@@ -1,9 +1,11 @@
-"""Web test fixtures: a stub Rasa REST channel (records what it receives) and the real app under uvicorn."""
+"""Web test fixtures: a stub of Rasa's web chat channel (records what it receives, checks the signature) and the
+real app under uvicorn."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +15,10 @@ import httpx
 import pytest
 
 from tests.servers import Service, start_web
+from web.routers.chat import CHANNEL_PATH, SIGNATURE_HEADER, sign
 
 SESSION_SECRET = "test-secret-for-web-tests"
+WEB_CHANNEL_SECRET = "test-web-channel-secret-for-web-tests"
 RICH_REPLY: list[dict[str, Any]] = [
     {"text": "请选择您想做的事情，详情见 https://example.com/help"},
     {"text": "常用功能：", "buttons": [{"title": "财富体检", "payload": "/checkup"},
@@ -27,10 +31,20 @@ RICH_REPLY: list[dict[str, Any]] = [
 
 @dataclass
 class StubRasa:
-    """A stand-in for Rasa's REST channel: answers `RICH_REPLY` (500 for the message "boom")."""
+    """A stand-in for Rasa's web chat channel: answers `RICH_REPLY` (500 for the message "boom"), 401 unless the
+    request is signed with WEB_CHANNEL_SECRET for its sender and message within the last minute (the real check,
+    against the real channel, is tests/rasa_env/test_web_channel.py)."""
 
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+
+
+def signed(header: str, body: dict[str, Any]) -> bool:
+    """Whether `header` signs the body's sender and message with WEB_CHANNEL_SECRET, made within the last minute."""
+    timestamp = header.removeprefix("t=").split(",")[0]
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 60:
+        return False
+    return header == sign(WEB_CHANNEL_SECRET, body.get("sender", ""), int(timestamp), body.get("message", ""))
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +55,10 @@ def stub_rasa() -> Iterator[StubRasa]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             stub.received.append({"path": self.path, **body})
+            if self.path != CHANNEL_PATH or not signed(self.headers.get(SIGNATURE_HEADER, ""), body):
+                self.send_response(404 if self.path != CHANNEL_PATH else 401)
+                self.end_headers()
+                return
             if body.get("message") == "boom":
                 self.send_response(500)
                 self.end_headers()
@@ -68,7 +86,8 @@ def stub_rasa() -> Iterator[StubRasa]:
 @pytest.fixture(scope="session")
 def web_stub(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
     """The real web app on the session's demo bank, talking to the stub Rasa."""
-    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": stub_rasa.url, "SESSION_SECRET": SESSION_SECRET})
+    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": stub_rasa.url, "SESSION_SECRET": SESSION_SECRET,
+                             "WEB_CHANNEL_SECRET": WEB_CHANNEL_SECRET})
     yield service
     service.stop()
 

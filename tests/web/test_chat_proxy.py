@@ -1,25 +1,35 @@
-"""The chat proxy forwards to Rasa's REST channel as the session's sender and passes the messages back."""
+"""The chat proxy forwards to Rasa's web chat channel as the session's sender, signed, and passes the messages
+back."""
 
 from __future__ import annotations
 
-import httpx
+import re
+import time
+from collections.abc import Iterator
 
-from tests.web.conftest import RICH_REPLY, StubRasa, signed_in
+import httpx
+import pytest
+
+from tests.servers import Service, start_web
+from tests.web.conftest import RICH_REPLY, SESSION_SECRET, StubRasa, signed, signed_in
+from web.routers.chat import sign
 
 
 class TestChatProxy:
-    def test_needs_an_identity(self, client: httpx.Client) -> None:
+    def test_needs_an_identity(self, client: httpx.Client, stub_rasa: StubRasa) -> None:
+        before = len(stub_rasa.received)
         assert client.post("/api/chat", json={"message": "你好"}).status_code == 401
+        assert len(stub_rasa.received) == before
 
     def test_forwards_as_the_signed_in_sender_and_returns_every_message(
         self, client: httpx.Client, stub_rasa: StubRasa
     ) -> None:
         signed_in(client, "zhangmin")
         answer = client.post("/api/chat", json={"message": "你好", "sender": "chenjing"})
-        assert answer.status_code == 200
+        assert answer.status_code == 200  # the stub answers 401 to anything not validly signed
         assert [{k: v for k, v in m.items() if k != "recipient_id"} for m in answer.json()] == RICH_REPLY
         last = stub_rasa.received[-1]
-        assert last == {"path": "/webhooks/rest/webhook", "sender": "zhangmin", "message": "你好"}
+        assert last == {"path": "/webhooks/webchat/webhook", "sender": "zhangmin", "message": "你好"}
 
     def test_rasa_failure_is_a_502_with_a_chinese_message(self, client: httpx.Client) -> None:
         signed_in(client, "zhangmin")
@@ -30,3 +40,40 @@ class TestChatProxy:
         signed_in(client, "zhangmin")
         answer = client.post("/api/chat", json={"message": ""})
         assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "message"]
+
+
+class TestSignature:
+    """`sign` makes the header Rasa's channel checks: `t=<unix seconds>,s=<hex HMAC-SHA256>`."""
+
+    def test_format_and_inputs(self) -> None:
+        now = int(time.time())
+        header = sign("k" * 40, "zhangmin", now, "你好")
+        stamp, mac = header.split(",")
+        assert stamp == f"t={now}" and re.fullmatch(r"s=[0-9a-f]{64}", mac)
+        for other in (sign("x" * 40, "zhangmin", now, "你好"), sign("k" * 40, "zhangmi", now, "你好"),
+                      sign("k" * 40, "zhangmin", now + 1, "你好"), sign("k" * 40, "zhangmin", now, "你好!")):
+            assert other != header
+
+    def test_the_stub_refuses_what_the_real_channel_refuses(self) -> None:
+        body = {"sender": "zhangmin", "message": "你好"}
+        assert not signed("", body)
+        assert not signed(sign("another-secret", "zhangmin", int(time.time()), "你好"), body)
+
+
+@pytest.fixture(scope="module")
+def web_without_channel_secret(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
+    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": stub_rasa.url,
+                             "SESSION_SECRET": SESSION_SECRET, "WEB_CHANNEL_SECRET": ""})
+    yield service
+    service.stop()
+
+
+def test_without_the_channel_secret_nothing_is_sent_and_the_answer_is_503(
+    web_without_channel_secret: Service, stub_rasa: StubRasa
+) -> None:
+    with httpx.Client(base_url=web_without_channel_secret.url, timeout=30.0) as http:
+        signed_in(http, "zhangmin")
+        before = len(stub_rasa.received)
+        answer = http.post("/api/chat", json={"message": "你好"})
+    assert answer.status_code == 503 and "稍后再试" in answer.json()["detail"]
+    assert len(stub_rasa.received) == before

@@ -1,8 +1,12 @@
-"""The chat proxy: the browser posts to this origin, we forward to Rasa's REST channel as the signed-in sender."""
+"""The chat proxy: the browser posts to this origin, we forward to Rasa's web chat channel as the signed-in
+sender, signed with WEB_CHANNEL_SECRET so that Rasa believes no sender the browser could make up."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -15,6 +19,10 @@ from web.identity import UserDep
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
 
+CHANNEL_PATH = "/webhooks/webchat/webhook"
+SIGNATURE_HEADER = "X-Signature"
+UNAVAILABLE = "助手暂时无法回复，请稍后再试"
+
 
 class ChatMessage(BaseModel):
     """What the visitor typed, or the payload of a button they clicked (e.g. `/greet`)."""
@@ -22,18 +30,34 @@ class ChatMessage(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/chat", summary="Send a message to the bot; returns Rasa's REST channel messages")
+def sign(secret: str, sender: str, timestamp: int, message: str) -> str:
+    """The X-Signature value Rasa's web chat channel checks (bot/channels/web.py states the format; the Rasa
+    process cannot share this function, tests/rasa_env/test_web_channel.py keeps the two in step):
+    `t=<unix seconds>,s=<hex HMAC-SHA256(secret, f"{t}.{sender}.{sha256_hex(message)}")>`, UTF-8 throughout."""
+    digest = hashlib.sha256(message.encode()).hexdigest()
+    mac = hmac.new(secret.encode(), f"{timestamp}.{sender}.{digest}".encode(), hashlib.sha256).hexdigest()
+    return f"t={timestamp},s={mac}"
+
+
+@router.post("/chat", summary="Send a message to the bot; returns the bot's messages as Rasa's channels do")
 async def chat(body: ChatMessage, user: UserDep, settings: SettingsDep) -> list[dict[str, Any]]:
-    """Forward to `{RASA_URL}/webhooks/rest/webhook` with the session's sender id (never one from the browser)."""
-    url = settings.rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    """Forward to `{RASA_URL}/webhooks/webchat/webhook` as the session's sender (never one from the browser),
+    signed with the shared secret."""
+    secret = settings.web_channel_secret
+    if not secret:
+        log.error("WEB_CHANNEL_SECRET is not set: the web chat cannot reach Rasa")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE)
+    url = settings.rasa_url.rstrip("/") + CHANNEL_PATH
+    headers = {SIGNATURE_HEADER: sign(secret, user.sender_id, int(time.time()), body.message)}
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout) as client:
-            answer = await client.post(url, json={"sender": user.sender_id, "message": body.message})
+            answer = await client.post(url, json={"sender": user.sender_id, "message": body.message}, headers=headers)
         answer.raise_for_status()
         messages = answer.json()
     except (httpx.HTTPError, ValueError) as error:
-        log.warning("Rasa did not answer: %s", type(error).__name__)
-        raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail="助手暂时无法回复，请稍后再试") from error
+        code = error.response.status_code if isinstance(error, httpx.HTTPStatusError) else None
+        log.warning("Rasa did not answer: %s%s", type(error).__name__, f" ({code})" if code else "")
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail=UNAVAILABLE) from error
     if not isinstance(messages, list):
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, detail="助手的回复格式有误")
     return [m for m in messages if isinstance(m, dict)]

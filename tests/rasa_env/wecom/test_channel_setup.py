@@ -12,6 +12,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.run import create_http_input_channels
 from sanic import Sanic
 
+from bot.channels.web import WebChatInput
 from bot.channels.wecom import WeComInput, user_text
 from bot.channels.wecom_kf import WeComKfInput
 from tests.servers import free_port
@@ -30,7 +31,7 @@ def no_wecom(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_repository_credentials_load_without_wecom_settings(no_wecom: None) -> None:
     channels = create_http_input_channels(None, str(ROOT / "credentials.yml"))
     kinds = {type(channel) for channel in channels}
-    assert kinds == {RestInput, WeComInput, WeComKfInput}
+    assert kinds == {RestInput, WebChatInput, WeComInput, WeComKfInput}
     for channel in channels:
         if isinstance(channel, (WeComInput, WeComKfInput)):
             assert channel.settings is None and channel.get_output_channel() is None
