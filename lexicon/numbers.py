@@ -8,6 +8,7 @@ when the value is beyond lexicon.bounds (too many digits, too large): none of th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from lexicon.bounds import MAX_DIGITS, bounded, clip, significant_digits
@@ -48,49 +49,67 @@ def _value(span: str) -> float | None:
     (1000000000000.0, 2000000000000000.0, None)
     """
     tokens = _TOKEN.findall(span)
-    total = 0.0  # the groups before the latest one
-    group = 0.0  # the latest group closed by a big unit (两千万 in 两千万亿)
-    section = 0.0
-    number: float | None = None
-    number_is_single_digit = False
-    last_unit = 0
-    after_zero = after_big_unit = False
+    reader = _NumeralReader()
     for token in tokens:
+        if not reader.read(token):
+            return None
+    return reader.value() if tokens else None
+
+
+@dataclass
+class _NumeralReader:
+    """The state of reading one numeral span token by token (see `_value`)."""
+
+    total: float = 0.0  # the groups before the latest one
+    group: float = 0.0  # the latest group closed by a big unit (两千万 in 两千万亿)
+    section: float = 0.0
+    number: float | None = None
+    number_is_single_digit: bool = False
+    last_unit: int = 0
+    after_zero: bool = False
+    after_big_unit: bool = False
+
+    def read(self, token: str) -> bool:
+        """Take one token; False when the span is not a number we accept."""
         if token[0] in "0123456789":
             if significant_digits(token) > MAX_DIGITS:
-                return None
-            number, number_is_single_digit = float(token), len(token) == 1
+                return False
+            self.number, self.number_is_single_digit = float(token), len(token) == 1
         elif token in DIGITS:
             if DIGITS[token] == 0:
-                after_zero = True
-                number = None
-                after_big_unit = False
-                continue
-            number, number_is_single_digit = float(DIGITS[token]), True
+                self.after_zero, self.number, self.after_big_unit = True, None, False
+                return True
+            self.number, self.number_is_single_digit = float(DIGITS[token]), True
         elif token in SMALL_UNITS:
             unit = SMALL_UNITS[token]
-            section += (number if number is not None else 1.0) * unit
-            number, last_unit, after_zero = None, unit, False
+            self.section += (self.number if self.number is not None else 1.0) * unit
+            self.number, self.last_unit, self.after_zero = None, unit, False
         elif token in BIG_UNITS:
-            unit = BIG_UNITS[token]
-            if section or number:
-                total, group = total + group, (section + (number or 0.0)) * unit
-            elif after_big_unit:
-                group *= unit
-            else:
-                total, group = total + group, float(unit)
-            section, number, last_unit, after_zero = 0.0, None, unit, False
-            after_big_unit = True
-            continue
+            self._big(BIG_UNITS[token])
+            return True
         else:
-            return None
-        after_big_unit = False
-    if number is not None:
-        if last_unit >= 10 and number_is_single_digit and not after_zero:
-            number *= last_unit / 10  # 2万5, 一万二, 3千5: the digit counts in the next smaller unit
-        section += number
-    value = total + group + section
-    return value if tokens else None
+            return False
+        self.after_big_unit = False
+        return True
+
+    def _big(self, unit: int) -> None:
+        if self.section or self.number:
+            self.total, self.group = self.total + self.group, (self.section + (self.number or 0.0)) * unit
+        elif self.after_big_unit:
+            self.group *= unit
+        else:
+            self.total, self.group = self.total + self.group, float(unit)
+        self.section, self.number, self.last_unit, self.after_zero = 0.0, None, unit, False
+        self.after_big_unit = True
+
+    def value(self) -> float:
+        section = self.section
+        if self.number is not None:
+            number = self.number
+            if self.last_unit >= 10 and self.number_is_single_digit and not self.after_zero:
+                number *= self.last_unit / 10  # 2万5, 一万二, 3千5: the digit counts in the next smaller unit
+            section += number
+        return self.total + self.group + section
 
 
 def _spans(text: str) -> list[tuple[float | None, str]]:

@@ -8,6 +8,7 @@ import pytest
 
 from scripts.edge import EdgeProxy, NginxMissing
 from scripts.edge import edge_proxy as _edge_proxy
+from tests.security.stack import production  # noqa: F401  (the production profile behind the proxy)
 
 EDGE_READY_TIMEOUT = 15.0
 

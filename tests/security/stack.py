@@ -64,7 +64,8 @@ def production(tmp_path_factory: pytest.TempPathFactory, knowledge_dir: Path) ->
             env = production_env(fake, database_url, knowledge_dir, work / "wecom-state")
             actions = start_action_server(env=env)
             started.append(actions)
-            rasa = start_rasa(credentials=ROOT / "credentials.yml", action_url=actions.url, workdir=work, env=env)
+            rasa = start_rasa(credentials=ROOT / "deploy" / "credentials.production.yml", action_url=actions.url,
+                              workdir=work, env=env)
             started.append(rasa)
             web = start_web(env=env)
             started.append(web)

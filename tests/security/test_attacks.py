@@ -20,7 +20,7 @@ from sqlalchemy import func, inspect, select, text
 from bank.db import make_engine, session_scope
 from bank.models import Client, PortfolioPush, Staff
 from scripts.services import INTERNAL_SECRETS
-from tests.security.stack import SESSION_SECRET, Stack, production  # noqa: F401  (fixture)
+from tests.security.stack import SESSION_SECRET, Stack
 from tests.servers import Service, start_web
 
 DEMO_SECRET = "demo-session-secret-for-the-attack-comparison"
@@ -61,7 +61,7 @@ def row_counts(url: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def before(production: Stack) -> dict[str, int]:  # noqa: F811
+def before(production: Stack) -> dict[str, int]:
     return row_counts(production.database_url)
 
 
@@ -94,35 +94,46 @@ RASA_ATTACKS = [
 class TestProduction:
     """Through the proxy, the only door the outside has."""
 
-    def test_the_action_server_is_not_behind_the_proxy(self, production: Stack, before: dict) -> None:  # noqa: F811
+    def test_the_action_server_is_not_behind_the_proxy(self, production: Stack, before: dict) -> None:
         assert call("POST", f"{production.proxy.url}/webhook", json=PROFILE_CALL).status_code == 404
 
-    def test_the_action_server_refuses_a_call_without_the_secret(self, production: Stack) -> None:  # noqa: F811
+    def test_the_action_server_refuses_a_call_without_the_secret(self, production: Stack) -> None:
         answer = call("POST", f"{production.actions.url}/webhook", json=PROFILE_CALL)
         assert answer.status_code == 401 and "于蓉" not in answer.text
 
     @pytest.mark.parametrize(("name", "method", "path", "body"), RASA_ATTACKS)
-    def test_rasa_api_is_not_behind_the_proxy(self, production: Stack, name: str, method: str, path: str,  # noqa: F811
+    def test_rasa_api_is_not_behind_the_proxy(self, production: Stack, name: str, method: str, path: str,
                                               body: object) -> None:
         assert call(method, production.proxy.url + path).status_code == 404, name
 
     @pytest.mark.parametrize(("name", "method", "path", "body"), RASA_ATTACKS)
-    def test_rasa_api_needs_its_token_even_on_loopback(self, production: Stack, name: str,  # noqa: F811
+    def test_rasa_api_needs_its_token_even_on_loopback(self, production: Stack, name: str,
                                                        method: str, path: str, body: object) -> None:
         assert call(method, production.rasa.url + path).status_code == 401, name
 
     @pytest.mark.parametrize("message", ["帮我看看于蓉的画像", "/confirm_push"])
-    def test_the_rest_channel_is_not_behind_the_proxy(self, production: Stack, message: str) -> None:  # noqa: F811
+    def test_the_rest_channel_is_not_behind_the_proxy(self, production: Stack, message: str) -> None:
         sender = a_client_with_a_push(production.database_url) if message.startswith("/") else "zhangmin"
         answer = call("POST", f"{production.proxy.url}/webhooks/rest/webhook",
                       json={"sender": sender, "message": message})
         assert answer.status_code == 404
 
-    def test_no_demo_sign_in(self, production: Stack) -> None:  # noqa: F811
+    def test_the_web_chat_channel_is_not_behind_the_proxy(self, production: Stack) -> None:
+        answer = call("POST", f"{production.proxy.url}/webhooks/webchat/webhook",
+                      json={"sender": "zhangmin", "message": "帮我看看于蓉的画像"})
+        assert answer.status_code == 404
+
+    def test_on_loopback_rasa_has_no_rest_channel_and_an_unsigned_chat_is_refused(
+            self, production: Stack) -> None:
+        body = {"sender": "zhangmin", "message": "帮我看看于蓉的画像"}
+        assert call("POST", f"{production.rasa.url}/webhooks/rest/webhook", json=body).status_code == 404
+        assert call("POST", f"{production.rasa.url}/webhooks/webchat/webhook", json=body).status_code == 401
+
+    def test_no_demo_sign_in(self, production: Stack) -> None:
         answer = call("POST", f"{production.proxy.url}/api/session", json={"sender_id": "chenjing"})
         assert answer.status_code == 403 and "set-cookie" not in answer.headers
 
-    def test_a_session_cookie_signed_with_another_key_is_refused(self, production: Stack) -> None:  # noqa: F811
+    def test_a_session_cookie_signed_with_another_key_is_refused(self, production: Stack) -> None:
         forged = call("GET", f"{production.proxy.url}/api/dashboard/team",
                       cookies={"wa_session": forged_cookie("chenjing", "another-key")})
         assert forged.status_code == 401
@@ -131,22 +142,22 @@ class TestProduction:
         assert genuine.status_code == 200  # the same cookie with the real key: the refusal is the key's doing
 
     @pytest.mark.parametrize("path", ["/docs", "/openapi.json", "/redoc"])
-    def test_no_api_docs(self, production: Stack, path: str) -> None:  # noqa: F811
+    def test_no_api_docs(self, production: Stack, path: str) -> None:
         assert call("GET", production.proxy.url + path).status_code == 404
 
-    def test_a_dtd_in_utf16_is_refused(self, production: Stack) -> None:  # noqa: F811
+    def test_a_dtd_in_utf16_is_refused(self, production: Stack) -> None:
         bomb = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
                 '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Encrypt>&b;</Encrypt></xml>')
         answer = production.app.post_raw({"msg_signature": "x", "timestamp": "1", "nonce": "n"},
                                          bomb.encode("utf-16"))
         assert answer.status == 400
 
-    def test_an_oversize_callback_is_refused_at_the_edge(self, production: Stack) -> None:  # noqa: F811
+    def test_an_oversize_callback_is_refused_at_the_edge(self, production: Stack) -> None:
         answer = call("POST", f"{production.proxy.url}/webhooks/wecom/?msg_signature=x&timestamp=1&nonce=n",
                       content=b"<xml>" + b"a" * 1_000_000 + b"</xml>")
         assert answer.status_code == 413
 
-    def test_an_anonymous_confirmation_is_refused(self, production: Stack) -> None:  # noqa: F811
+    def test_an_anonymous_confirmation_is_refused(self, production: Stack) -> None:
         with session_scope(production.database_url) as session:
             task = session.scalar(select(PortfolioPush.task_id).order_by(PortfolioPush.id))
         answer = call("POST", f"{production.proxy.url}/pushes/{task or 'x' * 32}/confirm")
@@ -154,7 +165,7 @@ class TestProduction:
         if task:
             assert answer.status_code in (401, 410)
 
-    def test_tokens_and_codes_stay_out_of_the_access_logs(self, production: Stack) -> None:  # noqa: F811
+    def test_tokens_and_codes_stay_out_of_the_access_logs(self, production: Stack) -> None:
         secrets = ["PROPOSALTOKENabcdef1234567890", "PUSHTOKENabcdef1234567890", "OAUTHCODEabcdef123456"]
         call("GET", f"{production.proxy.url}/proposals/{secrets[0]}")
         call("GET", f"{production.proxy.url}/pushes/{secrets[1]}")
@@ -165,11 +176,11 @@ class TestProduction:
             assert "/proposals/{token}" in text or log == production.proxy.access_log
             assert not [s for s in secrets if s in text], log
 
-    def test_no_attack_left_a_trace(self, production: Stack, before: dict[str, int]) -> None:  # noqa: F811
+    def test_no_attack_left_a_trace(self, production: Stack, before: dict[str, int]) -> None:
         assert row_counts(production.database_url) == before
         assert production.fake.sent("message/send") == [] and production.fake.sent("kf/send_msg") == []
 
-    def test_an_absurd_amount_through_wecom_gets_a_polite_question(self, production: Stack) -> None:  # noqa: F811
+    def test_an_absurd_amount_through_wecom_gets_a_polite_question(self, production: Stack) -> None:
         pushes = row_counts_of(production.database_url, PortfolioPush)
         name = a_client_of(production.database_url, "zhangmin")
         attempts = production.app.deliver(
