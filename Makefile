@@ -9,7 +9,7 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-unused} .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: profile-check help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
+.PHONY: audit profile-check help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  run the benchmarks and print their tables"
 	@echo "make nlu-eval  held-out intent evaluation (macro-F1, confusions) against a DIET baseline"
 	@echo "make lint   ruff over the code, and the layering contract (scripts/check_layers.py)"
+	@echo "make audit  pip-audit over both lock files, with the documented allow-list"
 
 setup: setup-rasa setup-main setup-system
 
@@ -66,6 +67,12 @@ test: setup setup-test-system knowledge model lint test-rasa
 
 nlu-eval: setup-rasa
 	@scripts/nlu_eval.sh
+
+# pip-audit over both locks with the documented allow-list (requirements/audit-allow.toml); not part of make test.
+audit:
+	@test -n "$(PY311)" || exit 1
+	@scripts/setup_venv.sh .venv-audit "$(PY311)" requirements/audit.lock
+	@$(PY311) scripts/audit.py
 
 bench: setup bank knowledge
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done
