@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 import urllib.parse
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -116,33 +117,41 @@ def login_page(request: Request, user: MaybeUser, next: str | None = None) -> Re
     return _page(request, status.HTTP_200_OK, "", user=user, next_=target)
 
 
-@router.get("/wecom/start", summary="Sign in inside WeCom's browser (redirects to WeCom OAuth)",
-            status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
-def wecom_start(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+def oauth_url(wecom: WeComSettings, callback: str, state: str) -> str:
+    """WeCom's OAuth URL for its in-app browser."""
+    query = urllib.parse.urlencode({"appid": wecom.corp_id, "redirect_uri": callback, "response_type": "code",
+                                    "scope": "snsapi_base", "state": state, "agentid": str(wecom.agent_id)})
+    return f"{OAUTH_URL}?{query}#wechat_redirect"
+
+
+def qr_login_url(wecom: WeComSettings, callback: str, state: str) -> str:
+    """WeCom's QR-code login URL for other browsers."""
+    query = urllib.parse.urlencode({"login_type": "CorpApp", "appid": wecom.corp_id, "agentid": str(wecom.agent_id),
+                                    "redirect_uri": callback, "state": state})
+    return f"{QR_LOGIN_URL}?{query}"
+
+
+def _to_wecom(request: Request, settings: Settings, next_: str | None,
+              url: Callable[[WeComSettings, str, str], str]) -> Response:
+    """Start a sign-in (a fresh state bound to this session) and send the browser to WeCom."""
     wecom = wecom_settings()
     if wecom is None:
         return _page(request, status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-    state = _begin(request, next)
-    query = urllib.parse.urlencode({
-        "appid": wecom.corp_id, "redirect_uri": callback_url(settings), "response_type": "code",
-        "scope": "snsapi_base", "state": state, "agentid": str(wecom.agent_id),
-    })
-    return RedirectResponse(f"{OAUTH_URL}?{query}#wechat_redirect", status_code=status.HTTP_302_FOUND,
+    state = _begin(request, next_)
+    return RedirectResponse(url(wecom, callback_url(settings), state), status_code=status.HTTP_302_FOUND,
                             headers=PRIVATE)
+
+
+@router.get("/wecom/start", summary="Sign in inside WeCom's browser (redirects to WeCom OAuth)",
+            status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
+def wecom_start(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
+    return _to_wecom(request, settings, next, oauth_url)
 
 
 @router.get("/wecom/qr", summary="Sign in from another browser (redirects to WeCom's QR-code login)",
             status_code=status.HTTP_302_FOUND, response_class=RedirectResponse)
 def wecom_qr(request: Request, settings: SettingsDep, next: str | None = None) -> Response:
-    wecom = wecom_settings()
-    if wecom is None:
-        return _page(request, status.HTTP_503_SERVICE_UNAVAILABLE, NOT_CONFIGURED)
-    state = _begin(request, next)
-    query = urllib.parse.urlencode({
-        "login_type": "CorpApp", "appid": wecom.corp_id, "agentid": str(wecom.agent_id),
-        "redirect_uri": callback_url(settings), "state": state,
-    })
-    return RedirectResponse(f"{QR_LOGIN_URL}?{query}", status_code=status.HTTP_302_FOUND, headers=PRIVATE)
+    return _to_wecom(request, settings, next, qr_login_url)
 
 
 def _exchange(api: WeComAPI, code: str) -> dict[str, Any]:
