@@ -8,6 +8,8 @@ Later features add their settings here.
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -89,5 +91,11 @@ def check_profile(settings: Settings) -> None:
 
 
 def get_settings() -> Settings:
-    """The settings as the environment states them now (cheap; read per call so a changed variable counts)."""
+    """The settings as the environment states them now: built once per distinct environment (so a changed
+    variable counts), not on every call — links are made several times per reply."""
+    return _settings_for(frozenset(os.environ.items()))
+
+
+@lru_cache(maxsize=8)
+def _settings_for(_environment: frozenset[tuple[str, str]]) -> Settings:
     return Settings()

@@ -10,6 +10,7 @@ import pytest
 
 from tests.actions.wecom_env import wecom_env
 from tests.demo_staff import *  # noqa: F403  (sessions over the demo bank, the demo staff, index_dir)
+from tests.services.push_cast import Cast, prepare
 from tests.wecom_peer.fake_api import FakeWeCom
 
 WECOM_NAMES = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_AGENT_ID", "WECOM_KF_SECRET",
@@ -18,13 +19,25 @@ WECOM_NAMES = ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY", 
 
 
 @pytest.fixture
-def env(bank_url: str, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Actions read the private bank and index; WeCom is not configured (messages wait in the outbox)."""
+def bank_env(bank_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Actions read a private bank copy; WeCom is not configured (messages wait in the outbox)."""
     monkeypatch.setenv("DATABASE_URL", bank_url)
-    monkeypatch.setenv("KNOWLEDGE_INDEX_DIR", str(index_dir))
     for name in WECOM_NAMES:
         monkeypatch.delenv(name, raising=False)
     return bank_url
+
+
+@pytest.fixture
+def env(bank_env: str, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`bank_env` plus a private copy of the knowledge index."""
+    monkeypatch.setenv("KNOWLEDGE_INDEX_DIR", str(index_dir))
+    return bank_env
+
+
+@pytest.fixture
+def push_cast(bank_env: str) -> Cast:
+    """The advisor and clients of the push tests (tests/services/push_cast.py), in the private bank."""
+    return prepare(bank_env)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from actions.push import ActionPushPreview
 from bank.db import session_scope
 from bank.models import Client
 from tests.actions.kit import make_tracker, run_action
-from tests.services.push_cast import Cast, prepare
+from tests.services.push_cast import Cast
 
 SECRET = "于蓉 110101199003071234 13812345678"
 """Personal data an exception's text may carry: it must reach neither the log nor the response."""
@@ -145,16 +145,14 @@ class TestGuard:
 
 
 @pytest.fixture
-def env(bank_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", bank_url)
-    for name in ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_KF_SECRET", "WECOM_API_BASE", "WECOM_KF_OPEN_KFID"):
-        monkeypatch.delenv(name, raising=False)
-    return bank_url
+def env(bank_env: str) -> str:
+    """A private bank copy and no WeCom; these tests need no knowledge index (tests/actions/conftest.py)."""
+    return bank_env
 
 
 @pytest.fixture
-def people(env: str) -> Cast:
-    return prepare(env)
+def people(push_cast: Cast) -> Cast:
+    return push_cast
 
 
 def client_name(url: str, client_id: int) -> str:

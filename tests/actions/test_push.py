@@ -16,23 +16,21 @@ from bank.notifications import messages_for
 from calc import clock
 from services.sign_in import redeem
 from tests.actions.kit import make_tracker, run_action
-from tests.services.push_cast import Cast, prepare
+from tests.services.push_cast import Cast
 
 ANSWERED_PREVIEW = [{"event": "action", "name": "action_push_preview"}, {"event": "action", "name": "action_listen"},
                     {"event": "user", "text": "确认"}]
 
 
 @pytest.fixture
-def env(bank_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", bank_url)
-    for name in ("WECOM_CORP_ID", "WECOM_SECRET", "WECOM_KF_SECRET", "WECOM_API_BASE", "WECOM_KF_OPEN_KFID"):
-        monkeypatch.delenv(name, raising=False)
-    return bank_url
+def env(bank_env: str) -> str:
+    """A private bank copy and no WeCom; these tests need no knowledge index (tests/actions/conftest.py)."""
+    return bank_env
 
 
 @pytest.fixture
-def people(env: str) -> Cast:
-    return prepare(env)
+def people(push_cast: Cast) -> Cast:
+    return push_cast
 
 
 def client_row(url: str, client_id: int) -> Client:

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.bank_files import copy_bank
 from tests.servers import Service, start_web
+from tests.services.push_cast import Cast, prepare
 from web.routers.chat import CHANNEL_PATH, SIGNATURE_HEADER, sign
 
 SESSION_SECRET = "test-secret-for-web-tests"
@@ -103,3 +105,15 @@ def signed_in(http: httpx.Client, sender_id: str) -> httpx.Client:
     answer = http.post("/api/session", json={"sender_id": sender_id})
     assert answer.status_code == 200, answer.text
     return http
+
+
+@pytest.fixture(scope="module")
+def bank_url(demo_template_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A private copy of the demo bank for the test module that writes to it (pushes, sign-in links)."""
+    return copy_bank(demo_template_url, tmp_path_factory.mktemp("webbank") / "bank.db")
+
+
+@pytest.fixture(scope="module")
+def cast(bank_url: str) -> Cast:
+    """The advisor and clients of the push tests (tests/services/push_cast.py), in that copy."""
+    return prepare(bank_url)

@@ -19,22 +19,11 @@ from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush
 from services.pushes import push_path, send_push
 from services.sign_in import client_link
-from tests.bank_files import copy_bank
 from tests.servers import Service, free_port, start_web
-from tests.services.push_cast import Cast, prepare
+from tests.services.push_cast import Cast
 from tests.web.conftest import SESSION_SECRET
 
 LINK = re.compile(r"^/auth/link/[A-Za-z0-9_-]{43}$")
-
-
-@pytest.fixture(scope="module")
-def bank_url(demo_template_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return copy_bank(demo_template_url, tmp_path_factory.mktemp("links") / "bank.db")
-
-
-@pytest.fixture(scope="module")
-def cast(bank_url: str) -> Cast:
-    return prepare(bank_url)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from bank.models import Client, Order, PortfolioPush
 from bank.notifications import messages_for
 from services.pushes import push_portfolio
 from tests.servers import LOGS, Service, free_port
-from tests.services.push_cast import Cast, prepare
+from tests.services.push_cast import Cast
 from tests.web.conftest import SESSION_SECRET
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,18 +31,6 @@ def make_app() -> FastAPI:
     from web.app import create_app
 
     return create_app()
-
-
-@pytest.fixture(scope="module")
-def bank_url(demo_template_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    from tests.bank_files import copy_bank
-
-    return copy_bank(demo_template_url, tmp_path_factory.mktemp("portfolios") / "bank.db")
-
-
-@pytest.fixture(scope="module")
-def cast(bank_url: str) -> Cast:
-    return prepare(bank_url)
 
 
 @pytest.fixture(scope="module")
