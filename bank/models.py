@@ -364,7 +364,8 @@ class Notification(Base):
     pushes and broadcasts. `sent_at` is set once WeCom accepted it; without WeCom it stays in the outbox."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_recipient_created", "recipient", "created_at"),)
+    __table_args__ = (Index("ix_notifications_recipient_created", "recipient", "created_at"),
+                      Index("ix_notifications_state_id", "state", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), default="info")
@@ -373,6 +374,18 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Delivery (see services/outbox.py): `path`+`payload` hold a final WeCom body (replies); otherwise the
+    # sender builds it from text and card. state: pending | sent | held | awaiting_advisor | dead | dropped.
+    path: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # 0 a reply or an order notice, 1 service (hand-offs, briefings, statements), 2 marketing
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    route: Mapped[str | None] = mapped_column(String(16), nullable=True)  # app | kf | mass
+    source: Mapped[str | None] = mapped_column(String(160), nullable=True)  # the inbox message answered
+    external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)  # WeCom's msgid / task id
 
 
 class SignInLink(Base):
@@ -389,3 +402,44 @@ class SignInLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class InboxMessage(Base):
+    """A message a WeCom callback accepted, stored before the 200 (the Rasa process writes it through
+    wecom/inbox.py with plain SQL). `state`: pending until its turn completed (done), or failed for good."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_inbox_channel_message_id"),
+                      Index("ix_inbox_state_id", "state", "id"),
+                      Index("ix_inbox_sender_received", "sender", "received_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # app | kf
+    message_id: Mapped[str] = mapped_column(String(128))
+    sender: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    busy_told_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class KfCursor(Base):
+    """The 微信客服 sync cursor per kf account, saved once a page's messages are in the inbox."""
+
+    __tablename__ = "kf_cursors"
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class IdempotencyKey(Base):
+    """A write done once per (inbox message, action): a replayed turn finds it and writes nothing twice."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -133,6 +133,8 @@ def _advance_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for table in Base.metadata.sorted_tables:
+        if "id" not in table.columns:
+            continue
         session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}), false)"
