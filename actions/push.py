@@ -14,14 +14,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.advisor.common import int_list
 from actions.forms import latest_text
 from actions.push_replies import button_payload
+from actions.requests import request_key
 from actions.staff import LIST_LIMIT, StaffAction, name_list, replied_to
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
+from bank.notifications import add_notification
 from calc import clock
 from calc.money import fmt_yuan
 from services.links import public_url
-from services.notify import notify
 from services.portfolios import portfolio_choices
 from services.prospects import UnknownProduct
 from services.pushes import (
@@ -168,14 +169,16 @@ class ActionPushSend(_PushAction):
         try:
             with self.session() as session:
                 result, views = send_push(session, viewer, int(float(tracker.get_slot("push_portfolio_id"))),
-                                          int_list(tracker.get_slot("push_client_ids")), amount, clock.now())
+                                          int_list(tracker.get_slot("push_client_ids")), amount, clock.now(),
+                                          request_key=request_key(tracker, self.name()))
+                if not result.replayed:  # the cards are stored with the pushes, or neither is
+                    for sent, view in zip(result.sent, views, strict=True):
+                        if sent.external_userid:
+                            text, card = client_card(view, viewer.name)
+                            add_notification(session, sent.external_userid, text, card=card, kind="portfolio_push")
         except (UnknownProduct, ValueError, ArithmeticError, PermissionError):
             dispatcher.utter_message(response="utter_push_stale")
             return _reset()
-        for sent, view in zip(result.sent, views, strict=True):
-            if sent.external_userid:
-                text, card = client_card(view, viewer.name)
-                notify(sent.external_userid, text, card=card, kind="portfolio_push")
         record_usage(tracker, FEATURE, step="send", portfolio=result.portfolio_name, sent=len(result.sent),
                      skipped=len(result.skipped_with_reasons))
         dispatcher.utter_message(text=sent_text(result))

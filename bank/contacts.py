@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bank.access import AccessDenied, can_see_client, visible_client_ids
 from bank.directory import Identity
+from bank.idempotency import recall, remember
 from bank.models import CONTACT_KINDS, STAFF_ROLES, Client, Contact, Order, Product, Transaction
 from calc import clock
 
@@ -76,8 +77,11 @@ def split_note(text: str, client_name: str | None = None) -> tuple[str, str | No
 
 
 def record_contact(session: Session, viewer: Identity | None, client_id: int, kind: str, note: str,
-                   next_step: str | None = None, happened_at: dt.datetime | None = None) -> Contact:
+                   next_step: str | None = None, happened_at: dt.datetime | None = None,
+                   request_key: str | None = None) -> Contact:
     """Store a contact by staff member `viewer` with client `client_id` (flushed, so `id` is set).
+
+    With `request_key` (bank/idempotency.py), a second call with the same key returns the first contact.
 
     Raises
     ------
@@ -94,11 +98,15 @@ def record_contact(session: Session, viewer: Identity | None, client_id: int, ki
         raise ValueError(f"kind: must be one of {', '.join(CONTACT_KINDS)}, got {kind!r}")
     if not can_see_client(session, viewer, client_id):
         raise AccessDenied(client_id)
+    earlier = recall(session, request_key)
+    if earlier is not None and (found := session.get(Contact, earlier.get("contact_id"))) is not None:
+        return found
     contact = Contact(advisor_id=viewer.staff_id, client_id=client_id, kind=kind,
                       happened_at=happened_at or clock.now().replace(microsecond=0),
                       note=(note or "").strip()[:MAX_NOTE_CHARS], next_step=(next_step or None))
     session.add(contact)
     session.flush()
+    remember(session, request_key, {"contact_id": contact.id})
     return contact
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bank.idempotency import recall, remember
 from bank.models import PROPOSAL_KINDS, Proposal
 from calc import clock
 
@@ -40,8 +41,10 @@ def _now() -> dt.datetime:
 
 def create_proposal(session: Session, *, kind: str, payload: dict[str, Any], client_id: int | None = None,
                     created_by_id: int | None = None, now: dt.datetime | None = None,
-                    ttl_days: int = DEFAULT_TTL_DAYS) -> Proposal:
+                    ttl_days: int = DEFAULT_TTL_DAYS, request_key: str | None = None) -> Proposal:
     """Save a proposal and give it a fresh share token (flushed, so `id` and `share_token` are set).
+
+    With `request_key` (bank/idempotency.py), a second call with the same key returns the first proposal.
 
     Payload schema: ``title``, ``subject`` (masked name or 访客), ``summary`` (list of lines), ``sections``
     (``{"heading", "rows"}`` or ``{"heading", "text"}``), ``charts`` (``{"name", "kind", "title", "data"}``),
@@ -58,12 +61,16 @@ def create_proposal(session: Session, *, kind: str, payload: dict[str, Any], cli
         raise ValueError("ttl_days: must be positive")
     if not isinstance(payload, dict) or not payload.get("title"):
         raise ValueError("payload: needs at least a title")
+    earlier = recall(session, request_key)
+    if earlier is not None and (found := session.get(Proposal, earlier.get("proposal_id"))) is not None:
+        return found
     now = now or _now()
     proposal = Proposal(kind=kind, payload=payload, client_id=client_id, created_by_id=created_by_id,
                         share_token=secrets.token_urlsafe(24), created_at=now,
                         expires_at=now + dt.timedelta(days=ttl_days))
     session.add(proposal)
     session.flush()
+    remember(session, request_key, {"proposal_id": proposal.id}, now)
     return proposal
 
 

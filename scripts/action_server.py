@@ -15,6 +15,7 @@ import argparse
 import hmac
 import logging
 import os
+import signal
 import sys
 from functools import partial
 
@@ -55,6 +56,15 @@ def build_app(token: str, package: str = "actions") -> Sanic:
             return None
         log.warning("action server: refused %s %s without the shared secret", request.method, request.path)
         return json({"error": "unauthorized"}, status=401)
+
+    crash_after = os.environ.get("FAULT_CRASH_AFTER_ACTION", "")
+    if crash_after:  # tests/faults: die the worst way, after the action's writes and before Rasa hears back
+
+        @app.on_response
+        async def crash(request: Request, response: HTTPResponse) -> None:
+            if request.path == "/webhook" and (request.json or {}).get("next_action") == crash_after:
+                log.error("fault injection: the action server dies after %s", crash_after)
+                os.kill(os.getpid(), signal.SIGKILL)
 
     return app
 

@@ -13,7 +13,16 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from scripts.services import ROOT, Service, ServiceError, action_server, rasa_server, web_app, write_endpoints
+from scripts.services import (
+    ROOT,
+    Service,
+    ServiceError,
+    action_server,
+    rasa_server,
+    sender,
+    web_app,
+    write_endpoints,
+)
 
 LOG_DIR = ROOT / "var" / "log"
 
@@ -26,7 +35,7 @@ def _port(name: str, default: int) -> int:
 
 
 def _services() -> tuple[list[Service], int, int]:
-    """The three services on their configured ports, and the web and Rasa ports."""
+    """The four services on their configured ports, and the web and Rasa ports."""
     actions_port = _port("ACTIONS_PORT", 5055)
     rasa_port = _port("RASA_PORT", 5005)
     web_port = _port("WEB_PORT", 8000)
@@ -42,10 +51,14 @@ def _services() -> tuple[list[Service], int, int]:
     credentials = Path(os.environ.get("RASA_CREDENTIALS", ROOT / channels))
     # Links in chat replies (proposals, charts, pushes) point at the web app users can open.
     public = {"PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or f"http://localhost:{web_port}"}
+    # One bank database for every process: the Rasa process stores WeCom messages in its inbox and outbox.
+    public["DATABASE_URL"] = get_settings().database_url
     web_env = {"RASA_URL": f"http://127.0.0.1:{rasa_port}", **public}
     return [
         action_server(actions_port, env=public, log_path=LOG_DIR / "actions.log"),
-        rasa_server(rasa_port, endpoints, credentials, log_path=LOG_DIR / "rasa.log"),
+        rasa_server(rasa_port, endpoints, credentials, env={"DATABASE_URL": public["DATABASE_URL"]},
+                    log_path=LOG_DIR / "rasa.log"),
+        sender(env=public, log_path=LOG_DIR / "sender.log"),
         web_app(web_port, env=web_env, log_path=LOG_DIR / "web.log", host=os.environ.get("WEB_HOST", "127.0.0.1")),
     ], web_port, rasa_port
 

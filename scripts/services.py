@@ -101,9 +101,15 @@ class Service:
         """Poll the readiness URL until it answers 200 (any status with `any_status`), the process dies,
         or `timeout` seconds pass."""
         deadline = time.monotonic() + timeout
+        settled = time.monotonic() + 2.0  # a worker without a URL is ready once it has run this long
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise ServiceError(f"{self.name} exited with code {self.process.returncode}{self._log_tail()}")
+            if not self.ready_url:
+                if time.monotonic() >= settled:
+                    return self
+                time.sleep(0.2)
+                continue
             answer = http_status(self.ready_url)
             if answer is not None and (
                 any_status or (answer[0] == 200 and (self.ready_check is None or self.ready_check(answer[1])))
@@ -139,6 +145,14 @@ class Service:
         # Children that outlived the leader still belong to the group.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once, with no chance to clean up: a crash, for the fault tests."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(self.process.pid), signal.SIGKILL)
+        self.process.wait(timeout=10.0)
 
     @property
     def running(self) -> bool:
@@ -187,6 +201,19 @@ def rasa_server(
         url=f"http://127.0.0.1:{port}",
         env=dict(env or {}),
         ready_check=_rasa_has_model,
+        log_path=log_path,
+    )
+
+
+def sender(env: Mapping[str, str] | None = None, log_path: Path | None = None) -> Service:
+    """The outbox sender worker (Python 3.11, services/outbox.py): delivers every outgoing WeCom message with
+    retries; it has no port, and is ready once it runs."""
+    return Service(
+        name="sender",
+        command=[str(VENV / "bin" / "python"), "-m", "services.outbox", "run"],
+        ready_url="",
+        url="",
+        env=dict(env or {}),
         log_path=log_path,
     )
 

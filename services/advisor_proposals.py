@@ -71,7 +71,8 @@ class ClientProposal:
     token: str
 
 
-def client_proposal(session: Session, advisor: Identity, client_id: int, kind: str, day: dt.date) -> ClientProposal:
+def client_proposal(session: Session, advisor: Identity, client_id: int, kind: str, day: dt.date,
+                    request_key: str | None = None) -> ClientProposal:
     """Build the `kind` proposal (one of PROPOSAL_KINDS) for a client the advisor may see, and save it.
 
     Raises calc.errors.CalcInputError when the client's facts cannot be planned, ValueError for an unknown kind.
@@ -81,6 +82,6 @@ def client_proposal(session: Session, advisor: Identity, client_id: int, kind: s
     build = simulation_proposal if kind == "plan_simulation" else checkup_proposal
     payload, kind = build(session, advisor, client_id, day)
     proposal = create_proposal(session, kind=kind, payload=payload, client_id=client_id,
-                               created_by_id=advisor.staff_id)
+                               created_by_id=advisor.staff_id, request_key=request_key)
     return ClientProposal(kind, payload, proposal.share_token)
 

@@ -381,7 +381,8 @@ class CheckupReport:
 
 
 def checkup_report(session: Session, client_id: int | None, answers: CheckupAnswers, today: dt.date, *,
-                   client_name: str | None = None, session_level: str | None = None) -> CheckupReport:
+                   client_name: str | None = None, session_level: str | None = None,
+                   request_key: str | None = None) -> CheckupReport:
     """Run a check-up for a known client (`client_id`) or a visitor (None), pick the risk level and products
     (never above that level), save the proposal and return what to show.
 
@@ -397,7 +398,8 @@ def checkup_report(session: Session, client_id: int | None, answers: CheckupAnsw
     products = suitable_products(session, choice.level, categories, 3) if choice.products_allowed else []
     subject = (mask_name(client_name) or "客户") if client_id else "访客"
     payload = checkup_payload(result, subject=subject, inp=inp, choice=choice, products=products)
-    token = create_proposal(session, kind="checkup", payload=payload, client_id=client_id).share_token
+    token = create_proposal(session, kind="checkup", payload=payload, client_id=client_id,
+                            request_key=request_key).share_token
     return CheckupReport(token=token, score=result.score, summary=checkup_summary(result), categories=categories,
                          level=choice.level, note=choice.note, products=payload["products"],
                          chart_url=public_url(chart_path(token, "allocation")))

@@ -28,6 +28,9 @@ from bank.models import (
     Transaction,
     UsageEvent,
 )
+from bank.notifications import count_dead
+from bank.notifications import dead_letters as list_dead
+from wecom.masking import mask_id
 
 MAX_PERIOD_DAYS = 366
 FEATURE_NAMES = {
@@ -218,7 +221,17 @@ def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end:
         "orders": {"total": totals["orders"], "amount": money(totals["order_amount"])},
         "sales_amount": money(totals["sales_amount"]),
         "advisors": advisors,
+        "dead_letters": dead_letters(session, actors),
     }
+
+
+def dead_letters(session: Session, recipients: Select[Any], latest: int = 5) -> dict[str, Any]:
+    """Outbox messages to these recipients that the sender gave up on: how many, and the latest few with their
+    reason (recipients masked). An operator resends or drops them with `python -m services.outbox`."""
+    return {"count": count_dead(session, recipients),
+            "latest": [{"id": note.id, "recipient": mask_id(note.recipient), "kind": note.kind,
+                        "created_at": note.created_at.isoformat(timespec="minutes"), "reason": note.error or ""}
+                       for note in list_dead(session, latest, recipients)]}
 
 
 def advisor_dashboard(session: Session, staff_id: int, start: dt.date, end: dt.date,

@@ -1,7 +1,8 @@
-"""Tell someone something outside the current conversation: stored in bank's outbox, then sent through WeCom.
+"""Tell someone something outside the current conversation: stored in bank's outbox, nothing more.
 
-Staff (WeCom userids) get an app message; clients (external userids, ``wm…``/``wo…``) get a 微信客服 message
-from the account named by WECOM_KF_OPEN_KFID. Without WeCom settings the message waits in the outbox.
+The sender worker (services/outbox.py) delivers it: staff (WeCom userids) get an app message; clients
+(external userids, ``wm…``/``wo…``) get a 微信客服 message or an advisor-confirmed mass send, as WeCom's rules
+allow (services/routes.py). Callers never wait on WeCom.
 """
 
 from __future__ import annotations
@@ -13,16 +14,12 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bank.db import session_scope
-from bank.notifications import add_notification, mark_sent, told_since
+from bank.notifications import add_notification, told_since
 from calc.clock import now
-from services.settings import get_settings
 from wecom import messages
-from wecom.api import WeComAPI, WeComAPIError
 from wecom.masking import mask_id
-from wecom.settings import SettingsError, WeComSettings
 
 log = logging.getLogger(__name__)
-_apis: dict[str, WeComAPI] = {}
 
 
 def is_external(recipient: str) -> bool:
@@ -60,60 +57,19 @@ def wecom_body(text: str, card: dict[str, Any] | None, external: bool) -> dict[s
     return messages.text(text)
 
 
-def _api(kind: str) -> WeComAPI | None:
-    try:
-        settings = WeComSettings.from_env(kind)
-    except SettingsError as error:
-        log.warning("wecom %s settings invalid: %s", kind, error)
-        return None
-    if settings is None:
-        return None
-    key = f"{kind}:{settings.corp_id}:{settings.api_base}"
-    if key not in _apis:
-        _apis[key] = WeComAPI(settings)
-    return _apis[key]
-
-
-def send_now(recipient: str, body: dict[str, Any]) -> str | None:
-    """Send one payload through WeCom; returns None on success, "not configured", or the error's name."""
-    external = is_external(recipient)
-    api = _api("kf" if external else "app")
-    if api is None:
-        return "not configured"
-    try:
-        if external:
-            open_kfid = get_settings().wecom_kf_open_kfid
-            if not open_kfid:
-                return "not configured"
-            api.call("kf/send_msg", {"touser": recipient, "open_kfid": open_kfid, **body})
-        else:
-            api.call("message/send", {"touser": recipient, "agentid": api.settings.agent_id, **body})
-    except WeComAPIError as error:
-        log.warning("wecom send to %s failed: %s", mask_id(recipient), error)
-        return str(error)[:200]
-    return None
-
-
 def notify(recipient: str, text: str, *, card: dict[str, Any] | None = None, kind: str = "info",
-           once_per: dt.timedelta | None = None) -> int | None:
-    """Store a message for `recipient` and send it through WeCom when configured; returns the outbox id.
+           priority: int = 1, once_per: dt.timedelta | None = None) -> int | None:
+    """Store a message for `recipient` in the outbox; returns its id. `priority`: 0 an order notice, 1 service,
+    2 marketing (it decides what a client's few monthly mass sends are spent on).
 
-    With `once_per`, a message identical to one sent within that time is not sent again (returns None).
-    Never raises: a database or WeCom failure is logged, and the caller's conversation goes on.
+    With `once_per`, a message identical to one stored within that time is not stored again (returns None).
+    Never raises: a database failure is logged, and the caller's conversation goes on.
     """
     try:
         with session_scope() as session:
             if once_per is not None and told_since(session, recipient, kind, text, now() - once_per):
                 return None
-            note_id = add_notification(session, recipient, text, kind=kind, card=card).id
+            return add_notification(session, recipient, text, kind=kind, card=card, priority=priority).id
     except (SQLAlchemyError, ValueError) as error:
         log.error("notification for %s not stored: %s", mask_id(recipient), type(error).__name__)
         return None
-    failure = send_now(recipient, wecom_body(text, card, is_external(recipient)))
-    if failure != "not configured":
-        try:
-            with session_scope() as session:
-                mark_sent(session, note_id, error=failure)
-        except SQLAlchemyError as error:
-            log.error("notification %s state not saved: %s", note_id, type(error).__name__)
-    return note_id

@@ -100,7 +100,7 @@ class PlanReport:
 
 
 def plan_report(session: Session, kind: str, inputs: Mapping[str, Any], identity: Identity | None = None,
-                now: dt.datetime | None = None) -> PlanReport:
+                now: dt.datetime | None = None, request_key: str | None = None) -> PlanReport:
     """Compute a plan for `identity` (None: a visitor), save it as a proposal and return what to show.
 
     A client's proposal is theirs and carries their masked name; anyone else's is a visitor's. Raises
@@ -111,7 +111,8 @@ def plan_report(session: Session, kind: str, inputs: Mapping[str, Any], identity
     report = PlanReport(kind, TITLES[kind], list(payload["summary"]), RISK_NOTICE, payload)
     client_id = identity.client_id if identity is not None and identity.role == "client" else None
     try:
-        token = create_proposal(session, kind=kind, payload=payload, client_id=client_id, now=now).share_token
+        token = create_proposal(session, kind=kind, payload=payload, client_id=client_id, now=now,
+                                request_key=request_key).share_token
     except SQLAlchemyError as error:
         log.error("proposal not saved: %s", type(error).__name__)
         session.rollback()

@@ -191,5 +191,5 @@ def tell_advisor(result: ConfirmResult) -> None:
     """Tell the advisor what the client decided (once; a refusal at most once a day). Chat and web alike."""
     if notice := advisor_notice(result):
         kind, text = notice
-        notify(result.advisor_userid, text, kind=kind,
+        notify(result.advisor_userid, text, kind=kind, priority=0,  # an order notice
                once_per=REFUSAL_NOTICE_EVERY if result.status == "refused" else None)

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from bank.access import visible_client_ids
 from bank.clients import find_clients
 from bank.directory import Identity
+from bank.idempotency import recall, remember
 from bank.masking import mask_name
 from bank.models import STAFF_ROLES, Client, ModelPortfolio, PortfolioPush, Staff
 from calc.money import fmt_yuan
@@ -51,8 +53,6 @@ class PushNotFound(LookupError):
 
 class PushExpired(LookupError):
     """The push exists but its confirmation window has passed."""
-
-
 
 
 @dataclass(frozen=True)
@@ -109,20 +109,7 @@ class PushResult:
     amount: Decimal
     sent: list[SentPush] = field(default_factory=list)
     skipped_with_reasons: list[Skipped] = field(default_factory=list)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    replayed: bool = False  # the result of an earlier call with the same request key: nothing new was created
 
 
 def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.date,
@@ -144,12 +131,6 @@ def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.
     if short:
         return f"“{short[0].name}”分到{fmt_yuan(short[0].amount)}，低于起购额{fmt_yuan(short[0].min_amount)}"
     return None
-
-
-
-
-
-
 
 
 def push_path(task_id: str) -> str:
@@ -233,13 +214,13 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
     return PushDraft(None, dataclasses.replace(preview, skipped=[*unknown, *preview.skipped]))
 
 
-
-
 def send_push(session: Session, advisor: Identity, portfolio_id: int | str, client_ids: Sequence[int],
-              amount_per_client: Decimal | None, now: dt.datetime) -> tuple[PushResult, list[PushView]]:
+              amount_per_client: Decimal | None, now: dt.datetime,
+              request_key: str | None = None) -> tuple[PushResult, list[PushView]]:
     """Create the pushes (checked again, see push_portfolio) and the view each recipient's card shows, with
     the client's one-time sign-in link to the push page (`PushView.link`)."""
-    result = push_portfolio(session, advisor, portfolio_id, client_ids, amount_per_client, now)
+    result = push_portfolio(session, advisor, portfolio_id, client_ids, amount_per_client, now,
+                            request_key=request_key)
     return result, with_sign_in_links(session, [view_push(session, sent.task_id, now) for sent in result.sent], now)
 
 
@@ -288,13 +269,17 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
 
 def push_portfolio(session: Session, advisor: Identity, portfolio_id: int | str, client_ids: Sequence[int],
                    amount_per_client: Decimal | None, now: dt.datetime, ttl_days: int = DEFAULT_TTL_DAYS,
-                   valid_days: int = RISK_VALID_DAYS) -> PushResult:
+                   valid_days: int = RISK_VALID_DAYS, request_key: str | None = None) -> PushResult:
     """Create one pending push (with an unguessable task id) per suitable client; the others are skipped.
 
-    The caller sends each client the card for their task id and commits.
+    The caller sends each client the card for their task id and commits. With `request_key`
+    (bank/idempotency.py), a second call with the same key creates nothing and returns the first result.
     """
     if ttl_days <= 0:
         raise ValueError("ttl_days: must be positive")
+    earlier = recall(session, request_key)
+    if earlier is not None:
+        return _earlier_result(session, earlier)
     preview = preview_push(session, advisor, portfolio_id, client_ids, amount_per_client, now, valid_days)
     assert advisor.staff_id is not None
     expires = now + dt.timedelta(days=ttl_days)
@@ -307,7 +292,26 @@ def push_portfolio(session: Session, advisor: Identity, portfolio_id: int | str,
         session.flush()
         sent.append(SentPush(push.id, push.task_id, recipient.client_id, recipient.name, recipient.external_userid,
                              preview.amount, expires))
+    remember(session, request_key, {
+        "portfolio_id": preview.portfolio_id, "portfolio_name": preview.portfolio_name, "amount": str(preview.amount),
+        "sent": [[s.push_id, s.client_name] for s in sent],
+        "skipped": [[k.client_id, k.name, k.reason] for k in preview.skipped]}, now)
     return PushResult(preview.portfolio_id, preview.portfolio_name, preview.amount, sent, preview.skipped)
+
+
+def _earlier_result(session: Session, earlier: dict[str, Any]) -> PushResult:
+    """The result an earlier call with the same request key returned, rebuilt from its pushes."""
+    sent = []
+    for push_id, name in earlier["sent"]:
+        push = session.get(PortfolioPush, push_id)
+        client = session.get(Client, push.client_id) if push is not None else None
+        if push is not None and client is not None:
+            sent.append(SentPush(push.id, push.task_id, push.client_id, name, client.wecom_external_userid,
+                                 Decimal(push.amount) if push.amount is not None else Decimal(earlier["amount"]),
+                                 push.expires_at))
+    skipped = [Skipped(cid, name, reason) for cid, name, reason in earlier["skipped"]]
+    return PushResult(int(earlier["portfolio_id"]), str(earlier["portfolio_name"]), Decimal(earlier["amount"]),
+                      sent, skipped, replayed=True)
 
 
 @dataclass(frozen=True)

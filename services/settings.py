@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     rasa_auth_token: str = Field(default="", description="Token of Rasa's HTTP API")
     web_channel_secret: str = Field(
         default="", description="HMAC key the web app signs chat senders with; Rasa's web channel checks it")
+    # The outbox sender (services/outbox.py) and WeCom's rules for reaching a client (services/routes.py).
+    outbox_poll_s: float = Field(default=0.2, gt=0, description="Pause of the sender worker when nothing is due")
+    outbox_max_attempts: int = Field(default=12, ge=1, description="Attempts before a message is dead")
+    outbox_backoff_base_s: float = Field(default=1.0, gt=0, description="First retry delay (doubles, full jitter)")
+    outbox_backoff_cap_s: float = Field(default=300.0, gt=0, description="Longest retry delay")
+    outbox_lease_s: float = Field(default=120.0, gt=0, description="How long a claimed message is the claimer's")
+    outbox_batch: int = Field(default=20, ge=1, description="Recipients served per pass")
+    outbox_threads: int = Field(default=4, ge=1, description="Recipients sent to in parallel")
+    outbox_app_per_minute: int = Field(default=30, ge=1, description="WeCom's app messages a minute per member")
+    outbox_mass_per_month: int = Field(
+        default=4, ge=1, description="Mass sends a client may receive a month (marketing gets 2 fewer, service 1)")
+    outbox_kf_window_hours: float = Field(default=48.0, gt=0, description="微信客服 window after a client message")
+    outbox_kf_per_message: int = Field(default=5, ge=1, description="微信客服 messages per client message")
 
     @field_validator("public_base_url")
     @classmethod
@@ -73,6 +86,8 @@ class Settings(BaseSettings):
                 problems.append("WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_AES_KEY: WeCom must be configured")
         if not self.public_base_url.startswith("https://"):
             problems.append("PUBLIC_BASE_URL: links sent to users must use https://")
+        problems += [f"{name}: fault injection is for the fault tests only" for name in os.environ
+                     if name.startswith("FAULT_")]
         return problems
 
 

@@ -47,31 +47,52 @@ def _server_binary(name: str) -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a private socket directory (no TCP) that tests may stop and start."""
+
+    def __init__(self) -> None:
+        initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
+        if not initdb or not pg_ctl:
+            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are missing: run `make setup-test-system`")
+        self.pg_ctl = pg_ctl
+        # Not under pytest's tmp dir: that is private to the current user, and the server may run as postgres.
+        self.base = Path(tempfile.mkdtemp(prefix="bank-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        self.data, self.port = self.base / "data", _free_port()
+        try:
+            self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", "bank", "-E", "UTF8")
+            self.start()
+        except subprocess.CalledProcessError as error:
+            shutil.rmtree(self.base, ignore_errors=True)
+            pytest.fail(f"could not start a local PostgreSQL: {error.stderr.decode(errors='replace')[-200:]}")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://bank@/postgres?host={self.base}&port={self.port}"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run(_as_server_user(list(args)), check=True, capture_output=True, timeout=120, cwd=self.base)
+
+    def start(self) -> None:
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", f"-p {self.port} -k {self.base} -c listen_addresses=''",
+                  "-l", str(self.base / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`immediate` is a crash: no shutdown checkpoint, clients cut off)."""
+        subprocess.run(_as_server_user([self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"]),
+                       capture_output=True, timeout=60, cwd=self.base)
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a private socket directory (no TCP), yielding its SQLAlchemy URL."""
-    initdb, pg_ctl = _server_binary("initdb"), _server_binary("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are missing: run `make setup-test-system`")
-    # Not under pytest's tmp dir: that is private to the current user, and the server may run as postgres.
-    base = Path(tempfile.mkdtemp(prefix="bank-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-    data, port = base / "data", _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run(_as_server_user(list(args)), check=True, capture_output=True, timeout=120, cwd=base)
-
+    """A throwaway PostgreSQL cluster (see PostgresServer), yielding its SQLAlchemy URL."""
+    server = PostgresServer()
     try:
-        run(initdb, "-D", str(data), "-A", "trust", "-U", "bank", "-E", "UTF8")
-        run(pg_ctl, "-D", str(data), "-o", f"-p {port} -k {base} -c listen_addresses=''", "-l",
-            str(base / "log"), "-w", "start")
-    except subprocess.CalledProcessError as error:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start a local PostgreSQL: {error.stderr.decode(errors='replace')[-200:]}")
-    try:
-        yield f"postgresql+psycopg://bank@/postgres?host={base}&port={port}"
+        yield server.url
     finally:
-        subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True,
-                       timeout=60, cwd=base)
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()

@@ -7,16 +7,20 @@ failing readiness wait shows the server's last lines.
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from scripts.services import MODEL, ROOT, Service, free_port, http_status, write_endpoints
 from scripts.services import action_server as _action_server
 from scripts.services import rasa_server as _rasa_server
+from scripts.services import sender as _sender
 from scripts.services import web_app as _web_app
 
-__all__ = ["LOGS", "MODEL", "Service", "free_port", "get", "post_json", "start_action_server", "start_rasa", "start_web"]
+__all__ = ["LOGS", "MODEL", "Service", "free_port", "get", "post_json", "start_action_server", "start_rasa",
+           "start_sender", "start_web", "wait_for"]
 
 LOGS = ROOT / "test-output" / "logs"
 RASA_READY_TIMEOUT = 240.0
@@ -58,11 +62,27 @@ def start_rasa(
     return service.start().wait_ready(RASA_READY_TIMEOUT)
 
 
+def start_sender(env: Mapping[str, str] | None = None, name: str = "sender") -> Service:
+    """Start the outbox sender worker (services/outbox.py) and wait until it runs."""
+    return _sender(env=env, log_path=LOGS / f"{name}-{free_port()}.log").start().wait_ready(30.0)
+
+
 def start_web(env: Mapping[str, str] | None = None, port: int | None = None, healthy: bool = True) -> Service:
     """Start the FastAPI app under uvicorn and wait until /health answers (200 unless `healthy` is False)."""
     port = port or free_port()
     service = _web_app(port, env=env, log_path=LOGS / f"web-{port}.log").start()
     return service.wait_ready(60.0, any_status=not healthy)
+
+
+def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, what: str = "condition") -> Any:
+    """Poll until `condition()` is truthy and return it; fail naming `what` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def post_json(url: str, payload: object, timeout: float = 30.0) -> object:

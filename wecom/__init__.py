@@ -1,1 +1,1 @@
-"""WeCom API client, crypto, message builders and send queue, shared by both Python environments."""
+"""WeCom API client, crypto, message builders, the inbox and outbox tables, shared by both Python environments."""

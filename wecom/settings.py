@@ -28,6 +28,7 @@ class WeComSettings:
     max_body_bytes: int = 64 * 1024
     max_clock_skew_s: int = 300
     max_concurrent: int = 2
+    database_url: str = ""  # the bank database (DATABASE_URL): the channels' inbox and outbox live there
 
     @classmethod
     def from_env(cls, kind: str = "app", env: Mapping[str, str] | None = None) -> WeComSettings | None:
@@ -67,6 +68,7 @@ class WeComSettings:
             redis_url=env.get("REDIS_URL", ""),
             state_dir=env.get("WECOM_STATE_DIR", "var/wecom"),
             max_concurrent=_positive(env, "WECOM_MAX_CONCURRENT", 2),
+            database_url=env.get("DATABASE_URL", "").strip(),
         )
 
 

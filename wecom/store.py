@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
 
 
 class KeyValue(Protocol):
@@ -60,20 +63,34 @@ class MemoryStore:
 
 
 class RedisStore:
-    """The same operations on Redis, so several processes share tokens and seen ids (redis is optional)."""
+    """The same operations on Redis, so several processes share tokens and seen ids (redis is optional).
+
+    Redis holds only what can be fetched again (access tokens): while it is down or restarting, `get` misses
+    and `set` is skipped, so a caller fetches a fresh token instead of failing. `add` and `delete` still raise,
+    since a set-if-absent that cannot be answered must not pass for "first time".
+    """
 
     def __init__(self, url: str, prefix: str = "wecom:") -> None:
         import redis  # imported lazily: only needed when REDIS_URL is set
 
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=2.0,
+                                           socket_connect_timeout=2.0)
+        self._errors: tuple[type[Exception], ...] = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
         self._prefix = prefix
 
     def get(self, key: str) -> str | None:
-        value: Any = self._redis.get(self._prefix + key)
+        try:
+            value: Any = self._redis.get(self._prefix + key)
+        except self._errors as error:
+            logger.warning("redis unavailable (%s): cache miss", error.__class__.__name__)
+            return None
         return None if value is None else str(value)
 
     def set(self, key: str, value: str, ttl_s: float) -> None:
-        self._redis.set(self._prefix + key, value, px=max(1, int(ttl_s * 1000)))
+        try:
+            self._redis.set(self._prefix + key, value, px=max(1, int(ttl_s * 1000)))
+        except self._errors as error:
+            logger.warning("redis unavailable (%s): not cached", error.__class__.__name__)
 
     def add(self, key: str, value: str, ttl_s: float) -> bool:
         return bool(self._redis.set(self._prefix + key, value, px=max(1, int(ttl_s * 1000)), nx=True))

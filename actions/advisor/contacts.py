@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client
 from actions.forms import latest_text
+from actions.requests import request_key
 from actions.staff import StaffAction
 from actions.usage import record_usage
 from bank.access import AccessDenied
@@ -41,7 +42,8 @@ class ActionLogContact(StaffAction):
                 client = session.get(Client, found.client_id)
                 name = client.name if client else ""
                 note, next_step = split_note(text, name)
-                contact = record_contact(session, viewer, found.client_id, kind, note, next_step)
+                contact = record_contact(session, viewer, found.client_id, kind, note, next_step,
+                                         request_key=request_key(tracker, self.name()))
                 when = contact.happened_at
         except (AccessDenied, NotStaff):
             dispatcher.utter_message(response="utter_adv_client_not_found", name=found.name)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.advisor.common import CLIENT_SLOT, answer_unresolved, resolve_client
 from actions.forms import latest_text
+from actions.requests import request_key
 from actions.staff import StaffAction
 from actions.usage import record_usage
 from bank.directory import Identity
@@ -54,7 +55,8 @@ class ActionMakeProposal(StaffAction):
                     answer_unresolved(dispatcher, tracker, found, viewer)
                     record_usage(tracker, "proposal", outcome=found.status)
                     return []
-                proposal = client_proposal(session, viewer, found.client_id, kind, day)
+                proposal = client_proposal(session, viewer, found.client_id, kind, day,
+                                           request_key=request_key(tracker, self.name()))
         except CalcInputError as error:
             dispatcher.utter_message(response="utter_adv_proposal_failed", reason=error.reason_zh)
             return []

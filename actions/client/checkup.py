@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import NOT_FORM_INPUT, latest_intent, latest_text, requested_slot
 from actions.identity import sender
+from actions.requests import request_key
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
@@ -224,7 +225,8 @@ class ActionCheckupResult(Action):
             with session_scope() as session:
                 report = checkup_report(session, client_id, answers_of(tracker), today(),
                                         client_name=identity.name if client_id and identity else None,
-                                        session_level=tracker.get_slot("risk_level_result"))
+                                        session_level=tracker.get_slot("risk_level_result"),
+                                        request_key=request_key(tracker, self.name()))
         except CalcInputError as error:
             dispatcher.utter_message(response="utter_checkup_failed", reason=error.reason_zh)
             return []

@@ -29,6 +29,7 @@ from actions.client.plan_slots import (
 )
 from actions.forms import latest_text
 from actions.identity import DirectoryUnavailable, identify
+from actions.requests import request_key
 from actions.usage import record_usage
 from bank.db import session_scope
 from calc import clock
@@ -89,7 +90,8 @@ def answer_plan(kind: str, inputs: dict[str, Any], dispatcher: CollectingDispatc
         identity = None
     try:
         with session_scope() as session:
-            report = plan_report(session, kind, inputs, identity, clock.now())
+            report = plan_report(session, kind, inputs, identity, clock.now(),
+                                 request_key=request_key(tracker, "plan_report"))
     except CalcInputError as error:
         dispatcher.utter_message(response="utter_plan_failed", reason=error.reason_zh, title=TITLES[kind])
         return []

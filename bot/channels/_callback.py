@@ -1,5 +1,6 @@
-"""What both WeCom callbacks share: settings or 503, URL verification, and bad input turned into 4xx
-answers that are logged without secrets or content and never reach Rasa.
+"""What both WeCom callbacks share: settings or 503, URL verification, bad input turned into 4xx answers
+that are logged without secrets or content and never reach Rasa, and the rule that a message is stored in
+the inbox before WeCom gets its 200 (a database that cannot store it answers 503, so WeCom retries).
 
 Body size is bounded twice, so neither layer relies on the other:
 - the POST route streams its body and reads at most the callback limit (`WeComSettings.max_body_bytes`,
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint, Sanic, response
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from wecom.crypto import BodyTooLarge, CallbackCrypto, CallbackError
 from wecom.settings import WeComSettings
@@ -30,23 +31,8 @@ DEFAULT_MAX_BODY_BYTES = WeComSettings.max_body_bytes
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[dict[str, str]], Awaitable[None]]
-OnNewMessage = Callable[[Any], Awaitable[Any]]
-
-
-def limited(on_new_message: OnNewMessage, max_concurrent: int) -> OnNewMessage:
-    """Let at most `max_concurrent` messages run through Rasa at once.
-
-    Rasa's NLU runs on the event loop; with dozens of messages in flight, new callbacks wait behind them
-    for their 200. Admitting a few at a time keeps acknowledgements fast without slowing replies.
-    """
-    semaphore = asyncio.Semaphore(max_concurrent)
-
-    async def run(message: Any) -> Any:
-        async with semaphore:
-            return await on_new_message(message)
-
-    return run
+Accept = Callable[[dict[str, str]], None]  # stores a callback's message durably (raises if it cannot)
+Listener = Callable[[Sanic], Awaitable[None]]
 
 
 def crypto_for(settings: WeComSettings) -> CallbackCrypto:
@@ -57,9 +43,13 @@ def crypto_for(settings: WeComSettings) -> CallbackCrypto:
 
 
 def callback_blueprint(
-    name: str, settings: WeComSettings | None, handle: Handler, tasks: set[asyncio.Task[Any]]
+    name: str, settings: WeComSettings | None, accept: Accept, started: Listener, stopping: Listener
 ) -> Blueprint:
-    """GET verifies the URL, POST decrypts and hands the fields to `handle` in the background (empty 200 now)."""
+    """GET verifies the URL; POST decrypts and stores the message (`accept`) before its empty 200.
+
+    `started` runs once the server (and Rasa's agent) is up, to start the inbox worker; `stopping` before it
+    stops.
+    """
     blueprint = Blueprint(name, __name__)
     crypto = crypto_for(settings) if settings else None
 
@@ -97,12 +87,27 @@ def callback_blueprint(
                                              args.get("nonce", ""), body)
         except CallbackError as error:
             return rejected(error, request)
-        spawn(tasks, handle(fields), name)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, accept, fields)
+        except SQLAlchemyError as error:  # not stored, so not acknowledged: WeCom will retry
+            logger.error("%s callback not stored (%s): answered 503 for WeCom to retry", name,
+                         error.__class__.__name__)
+            return response.text("", status=503)
         return response.text("", status=200)
 
     @blueprint.listener("before_server_start")
     async def cap_process(app: Sanic, _loop: object) -> None:
         cap_request_size(app, crypto.max_body_bytes if crypto else DEFAULT_MAX_BODY_BYTES)
+
+    @blueprint.listener("after_server_start")
+    async def start_worker(app: Sanic, _loop: object) -> None:
+        if crypto is not None:
+            await started(app)
+
+    @blueprint.listener("before_server_stop")
+    async def stop_worker(app: Sanic, _loop: object) -> None:
+        if crypto is not None:
+            await stopping(app)
 
     return blueprint
 
@@ -144,16 +149,3 @@ def cap_request_size(app: Sanic, limit: int) -> None:
     app.ctx.wecom_max_body_bytes = max(app.ctx.wecom_max_body_bytes, limit)
     app.config.REQUEST_MAX_SIZE = min(app.ctx.request_max_size_before_wecom, app.ctx.wecom_max_body_bytes)
     logger.info("request bodies capped at %d bytes for this process", app.config.REQUEST_MAX_SIZE)
-
-
-def spawn(tasks: set[asyncio.Task[Any]], coroutine: Coroutine[Any, Any, None], name: str) -> None:
-    """Run in the background, keeping a reference (asyncio only holds weak ones) and logging failures."""
-    task = asyncio.ensure_future(coroutine)
-    tasks.add(task)
-
-    def done(finished: asyncio.Task[Any]) -> None:
-        tasks.discard(finished)
-        if not finished.cancelled() and finished.exception() is not None:
-            logger.error("%s background processing failed: %s", name, finished.exception().__class__.__name__)
-
-    task.add_done_callback(done)

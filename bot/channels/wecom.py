@@ -1,8 +1,10 @@
 """Rasa input channel for the bank's self-built WeCom app, mounted at /webhooks/wecom/.
 
-Callbacks are verified, decrypted, de-duplicated and answered with an empty 200 at once; the bot runs in the
-background and replies through message/send. The sender id is the WeCom userid. Settings come from WECOM_*
-environment variables; without them the channel answers 503 and Rasa starts as before.
+A callback is verified, decrypted and stored in the inbox (wecom/inbox.py) before its empty 200; a retried
+callback finds its message already stored. The inbox worker then runs each message through Rasa, one at a
+time per sender, and replies go into the outbox (wecom/outbox.py) for the sender worker to deliver through
+message/send. The sender id is the WeCom userid. Settings come from WECOM_* environment variables and
+DATABASE_URL; without them the channel answers 503 and Rasa starts as before.
 """
 
 from __future__ import annotations
@@ -11,42 +13,55 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint
+from sanic import Blueprint, Sanic
+from sqlalchemy.engine import Engine
 
-from bot.channels._callback import callback_blueprint, limited
+from bot.channels._callback import callback_blueprint
+from bot.channels._worker import (
+    BUSY_FALLBACK,
+    InboxWorker,
+    WorkerSettings,
+    action_server_check,
+    action_url,
+    response_text,
+)
 from wecom import messages
-from wecom.api import WeComAPI, fetch_bytes
-from wecom.callbacks import dedup_key, first_time
-from wecom.masking import mask_id
-from wecom.sender import SendQueue
+from wecom.callbacks import dedup_key
+from wecom.inbox import Entry, Inbox
+from wecom.outbox import enqueue
 from wecom.settings import WeComSettings
-from wecom.store import make_store
 
 logger = logging.getLogger(__name__)
 
 CUSTOM_TYPES = frozenset({"markdown", "textcard", "news", "template_card", "text", "image"})
+CHANNEL = "app"
 
 
 class WeComOutput(OutputChannel):
-    """Replies to one app user through message/send, in order and within the per-member rate."""
+    """Replies to one app user through the outbox (message/send), counting what it wrote."""
 
     @classmethod
     def name(cls) -> str:
         return "wecom"
 
-    def __init__(self, queue: SendQueue, agent_id: int, cards: bool = True) -> None:
-        self.queue, self.agent_id, self.cards = queue, agent_id, cards
+    def __init__(self, engine: Engine, agent_id: int, cards: bool = True, source: str | None = None) -> None:
+        self.engine, self.agent_id, self.cards, self.source = engine, agent_id, cards, source
+        self.sent = 0
 
-    async def _send(self, recipient_id: str, body: dict[str, Any]) -> None:
+    async def _send(self, recipient_id: str, body: dict[str, Any], text: str = "") -> None:
         payload = {"touser": recipient_id, "agentid": self.agent_id, **body}
-        await self.queue.send(recipient_id, "message/send", payload)
+        store = partial(enqueue, self.engine, recipient_id, "message/send", payload, text=text or body["msgtype"],
+                        source=self.source)
+        await asyncio.get_running_loop().run_in_executor(None, store)
+        self.sent += 1
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in messages.split_text(text):
-            await self._send(recipient_id, messages.text(part))
+            await self._send(recipient_id, messages.text(part), part)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -54,29 +69,26 @@ class WeComOutput(OutputChannel):
         pairs = [(str(b.get("title", "")), str(b.get("payload", b.get("title", "")))) for b in buttons]
         if self.cards and 1 <= len(pairs) <= 6:
             title, _, desc = text.partition("\n")
-            await self._send(recipient_id, messages.button_card(title, pairs, desc=desc))
+            await self._send(recipient_id, messages.button_card(title, pairs, desc=desc), text)
         else:
             await self.send_text_message(recipient_id, messages.numbered_menu(text, pairs))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            content = await loop.run_in_executor(None, fetch_bytes, image)
-            name = "image.png" if image.lower().split("?")[0].endswith(".png") else "image.jpg"
-            media_id = await loop.run_in_executor(None, self.queue.api.upload_media, content, name)
-        except Exception as error:  # an image that cannot be fetched must not cost the rest of the reply
-            logger.warning("wecom image for %s not sent: %s", mask_id(recipient_id), error.__class__.__name__)
-            await self.send_text_message(recipient_id, image)
-            return
-        await self._send(recipient_id, messages.image(media_id))
+        """The sender worker fetches the image and uploads it as media before sending."""
+        await self._send(recipient_id, {"msgtype": "image", "image": {"url": image}}, "[图片]")
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         kind = json_message.get("msgtype")
-        if kind in CUSTOM_TYPES and isinstance(json_message.get(kind), dict):
+        if json_message.get("type") == "card" and json_message.get("url"):  # the bot's link card (proposals…)
+            title = str(json_message.get("title", ""))
+            await self._send(recipient_id, messages.textcard(
+                title, str(json_message.get("description", "")), str(json_message["url"]),
+                str(json_message.get("button_text") or "详情")), title)
+        elif kind in CUSTOM_TYPES and isinstance(json_message.get(kind), dict):
             body = dict(json_message)
             if kind == "markdown":
                 body = messages.markdown(str(json_message["markdown"].get("content", "")))
-            await self._send(recipient_id, body)
+            await self._send(recipient_id, body, str(kind))
         else:
             await self.send_text_message(recipient_id, json.dumps(json_message, ensure_ascii=False))
 
@@ -91,48 +103,76 @@ class WeComInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         settings = WeComSettings.from_env("app")
+        if settings is not None and not settings.database_url:
+            logger.error("wecom channel disabled: DATABASE_URL is not set (messages are stored before the 200)")
+            settings = None
         if settings is None:
-            logger.warning("wecom channel disabled: WECOM_CORP_ID/WECOM_SECRET/WECOM_TOKEN/WECOM_AES_KEY not set")
+            logger.warning("wecom channel disabled: WECOM_CORP_ID/WECOM_SECRET/WECOM_TOKEN/WECOM_AES_KEY and "
+                           "DATABASE_URL not all set")
         return cls(settings, cards=bool((credentials or {}).get("template_cards", True)))
 
     def __init__(self, settings: WeComSettings | None, cards: bool = True) -> None:
         self.settings = settings
         self.cards = cards
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.worker: InboxWorker | None = None
         if settings:
-            self.store = make_store(settings.redis_url)
-            self.queue = SendQueue(WeComAPI(settings, self.store))
+            self.inbox = Inbox.shared(settings.database_url)
 
     def get_output_channel(self) -> OutputChannel | None:
         if not self.settings:
             return None
-        return WeComOutput(self.queue, self.settings.agent_id, self.cards)
+        return WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards)
 
-    async def grey_buttons(self, user_id: str, response_code: str) -> None:
-        """Grey a clicked card's buttons so it cannot be answered twice (each response_code works once)."""
-        payload = {"userids": [user_id], "agentid": self.queue.api.settings.agent_id,
-                   "response_code": response_code, "button": {"replace_name": "已选择"}}
-        await self.queue.send(user_id, "message/update_template_card", payload)
+    def accept(self, fields: dict[str, str]) -> None:
+        """Store a user's text or button click; other callbacks (events without text) need no turn."""
+        text = user_text(fields)
+        sender = fields.get("FromUserName", "")
+        if text is None or not sender:
+            return
+        meta = {"agent_id": fields.get("AgentID", ""), "msg_type": fields.get("MsgType", ""),
+                "response_code": fields.get("ResponseCode", "") if fields.get("Event") == "template_card_event"
+                else ""}
+        if self.inbox.accept(CHANNEL, dedup_key(fields), sender, text, meta) and self.worker is not None:
+            self.worker.loop.call_soon_threadsafe(self.worker.wake)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = limited(on_new_message, self.settings.max_concurrent if self.settings else 1)
-        async def handle(fields: dict[str, str]) -> None:
-            text = user_text(fields)
-            sender = fields.get("FromUserName", "")
-            if text is None or not sender:
-                return
-            if not first_time(self.store, "app", dedup_key(fields)):
-                logger.info("wecom duplicate callback from %s ignored", mask_id(sender))
-                return
-            output = self.get_output_channel()
+        async def turn(entry: Entry) -> int:
+            assert self.settings is not None
+            output = WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards,
+                                 source=f"{CHANNEL}:{entry.message_id}")
             await on_new_message(UserMessage(
-                text, output, sender, input_channel=self.name(), message_id=fields.get("MsgId") or None,
-                metadata={"wecom": {"agent_id": fields.get("AgentID", ""), "msg_type": fields.get("MsgType", "")}},
+                entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
+                metadata={"wecom": {"agent_id": entry.meta.get("agent_id", ""),
+                                    "msg_type": entry.meta.get("msg_type", "")}, "sender_kind": "staff"},
             ))
-            if fields.get("Event") == "template_card_event" and fields.get("ResponseCode"):
-                await self.grey_buttons(sender, fields["ResponseCode"])
+            if entry.meta.get("response_code"):  # grey the clicked card's buttons: each code works once
+                payload = {"userids": [entry.sender], "agentid": self.settings.agent_id,
+                           "response_code": entry.meta["response_code"], "button": {"replace_name": "已选择"}}
+                await asyncio.get_running_loop().run_in_executor(None, partial(
+                    enqueue, self.inbox.engine, entry.sender, "message/update_template_card", payload,
+                    text="已选择", kind="card_update"))
+            return output.sent
 
-        return callback_blueprint("wecom_webhook", self.settings, handle, self.tasks)
+        async def started(app: Sanic) -> None:
+            assert self.settings is not None
+            busy = response_text(app, "utter_busy", BUSY_FALLBACK)
+
+            async def tell_busy(entry: Entry) -> None:
+                assert self.settings is not None
+                output = WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards,
+                                     source=f"busy:{CHANNEL}:{entry.message_id}")
+                await output.send_text_message(entry.sender, busy)
+
+            self.worker = InboxWorker(
+                "wecom", self.inbox, (CHANNEL,), turn, tell_busy, action_server_check(action_url(app)),
+                WorkerSettings.from_env(self.settings.max_concurrent), needs_reply=lambda _entry: True)
+            self.worker.start()
+
+        async def stopping(_app: Sanic) -> None:
+            if self.worker is not None:
+                await self.worker.stop()
+
+        return callback_blueprint("wecom_webhook", self.settings, self.accept, started, stopping)
 
 
 def user_text(fields: dict[str, str]) -> str | None:

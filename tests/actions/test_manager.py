@@ -22,6 +22,7 @@ from actions.questions import ActionAnswerQuestion
 from bank.db import session_scope
 from bank.models import Client, Contact, MeetingNote, Order, Proposal, Staff, Transaction, UsageEvent
 from bank.notifications import messages_for
+from services.outbox import run_once
 from tests.actions.kit import make_tracker, run_action
 from tests.wecom_peer.fake_api import FakeWeCom
 
@@ -106,6 +107,8 @@ class TestPreviewAndPublish:
         assert messages[0]["response"] == "utter_note_published"
         members = team_userids(env)
         assert messages[0]["count"] == len(members)
+        assert fake_wecom.sent("message/send") == []  # the action only stores; the sender worker delivers
+        run_once(url=env)
         sent = fake_wecom.sent("message/send")
         assert {body["touser"] for body in sent} == members
         assert all(BODY in body["text"]["content"] and "晨会纪要" in body["text"]["content"] for body in sent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from actions.handoff import ActionHumanHandoff
 from actions.questions import ActionAnswerQuestion, ActionFallbackAnswer
 from bank.db import session_scope
 from bank.directory import Identity
-from bank.models import Client, Notification, Staff, UsageEvent
+from bank.models import Client, InboxMessage, Notification, Staff, UsageEvent
 from bank.notifications import messages_for
 from services.notify import notify
+from services.outbox import run_once
 from tests.actions.kit import make_tracker, run_action
 from tests.wecom_peer.fake_api import FakeWeCom
 
@@ -112,29 +114,39 @@ class TestHandoff:
 
 
 class TestNotify:
+    """notify() only stores; the sender worker (services/outbox.py) delivers."""
+
     def test_staff_message_goes_through_the_app_and_is_marked_sent(self, fake_wecom: FakeWeCom,
                                                                     env: str) -> None:
         note_id = notify("zhangmin", "客户王芳确认了组合", card={"title": "订单通知", "url": "http://x/p"})
+        assert fake_wecom.sent("message/send", to="zhangmin") == []  # stored, not sent by the caller
+        run_once(url=env)
         sent = fake_wecom.sent("message/send", to="zhangmin")
         assert sent and sent[-1]["msgtype"] == "textcard" and sent[-1]["textcard"]["url"] == "http://x/p"
         with session_scope(env) as session:
             note = session.get(Notification, note_id)
             assert note is not None and note.sent_at is not None and note.error is None
 
-    def test_client_buttons_become_a_kf_menu_from_the_configured_account(self, fake_wecom: FakeWeCom) -> None:
+    def test_client_buttons_become_a_kf_menu_from_the_configured_account(self, fake_wecom: FakeWeCom,
+                                                                         env: str) -> None:
+        with session_scope(env) as session:  # the client wrote to 微信客服 a moment ago: its window is open
+            session.add(InboxMessage(channel="kf", message_id="m1", sender="wmClient001", text="你好",
+                                     received_at=dt.datetime.now(), state="done", attempts=1))
         notify("wmClient001", "您的理财经理为您推荐了稳健组合", card={"title": "组合推荐", "buttons": [
             ["确认", '/confirm_push{"push_task":"t1"}'], ["暂不", '/decline_push{"push_task":"t1"}']]})
+        run_once(url=env)
         sent = fake_wecom.sent("kf/send_msg", to="wmClient001")
         assert sent and sent[-1]["open_kfid"] == "wkTESTKF" and sent[-1]["msgtype"] == "msgmenu"
         assert [i["click"]["content"] for i in sent[-1]["msgmenu"]["list"]] == ["确认", "暂不"]
 
     def test_a_wecom_failure_keeps_the_message_with_the_error(self, fake_wecom: FakeWeCom, env: str) -> None:
-        notify("zhangmin", "先取一次令牌")  # the fake checks faults before tokens: start with a valid token
         fake_wecom.inject("message/send", 60020)
         note_id = notify("zhangmin", "测试消息")
+        run_once(url=env)
         with session_scope(env) as session:
             note = session.get(Notification, note_id)
-            assert note is not None and note.sent_at is None and "60020" in (note.error or "")
+            assert note is not None and note.sent_at is None and note.state == "dead"
+            assert "60020" in (note.error or "")
 
     def test_empty_recipient_is_refused_without_raising(self, env: str) -> None:
         assert notify("", "内容") is None

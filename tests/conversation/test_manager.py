@@ -22,7 +22,7 @@ from bank.models import Client, Contact, MeetingNote, Proposal, Staff, Transacti
 from tests.actions.wecom_env import wecom_env
 from tests.bank_files import copy_bank
 from tests.conversation.conftest import Say, responses
-from tests.servers import Service, post_json, start_action_server, start_rasa
+from tests.servers import Service, post_json, start_action_server, start_rasa, start_sender, wait_for
 from tests.wecom_peer.fake_api import FakeWeCom
 
 pytestmark = pytest.mark.conversation
@@ -49,11 +49,13 @@ def rasa(fake: FakeWeCom, bank_url: str, knowledge_dir: Path,
     shutil.copytree(knowledge_dir, index, ignore=shutil.ignore_patterns("write.lock"))
     actions = start_action_server(env={"DATABASE_URL": bank_url, "KNOWLEDGE_INDEX_DIR": str(index),
                                        **wecom_env(fake)})
+    sender = start_sender(env={"DATABASE_URL": bank_url, **wecom_env(fake)}, name="manager-sender")
     try:
         rasa = start_rasa(action_url=actions.url, workdir=tmp_path_factory.mktemp("manager-rasa"))
         yield rasa
         rasa.stop()
     finally:
+        sender.stop()
         actions.stop()
 
 
@@ -91,8 +93,9 @@ class TestBroadcast:
         assert fake.sent("message/send") == []  # nothing goes out before the confirmation
         done = talk(MANAGER, "确认发布")
         assert done[0].startswith("已发布《") and f"团队{len(team)}位成员" in done[0]
-        sent = fake.sent("message/send")
-        assert {body["touser"] for body in sent} == team
+        sent = wait_for(lambda: len(fake.sent("message/send")) >= len(team) and fake.sent("message/send"),
+                        what="the note delivered by the sender worker")
+        assert {body["touser"] for body in sent} == team and len(sent) == len(team)
         assert all(BODY in body["text"]["content"] for body in sent)
         with session_scope(bank_url) as session:
             assert session.scalar(select(func.count()).select_from(MeetingNote).where(MeetingNote.body == BODY)) == 1

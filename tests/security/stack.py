@@ -16,7 +16,7 @@ from bank.demo import build
 from scripts.edge import EdgeProxy, edge_proxy
 from scripts.services import INTERNAL_SECRETS, ROOT
 from tests.postgres import postgres_server
-from tests.servers import Service, start_action_server, start_rasa, start_web
+from tests.servers import Service, start_action_server, start_rasa, start_sender, start_web
 from tests.wecom_peer.fake_api import FakeWeCom
 from tests.wecom_peer.simulator import CallbackSimulator
 
@@ -64,6 +64,7 @@ def production(tmp_path_factory: pytest.TempPathFactory, knowledge_dir: Path) ->
             env = production_env(fake, database_url, knowledge_dir, work / "wecom-state")
             actions = start_action_server(env=env)
             started.append(actions)
+            started.append(start_sender(env=env, name="production-sender"))  # delivers the outbox
             rasa = start_rasa(credentials=ROOT / "deploy" / "credentials.production.yml", action_url=actions.url,
                               workdir=work, env=env)
             started.append(rasa)

@@ -31,10 +31,12 @@ BREAKS = [
     ({"WECOM_CORP_ID": None}, "WECOM_CORP_ID"),
     ({"WECOM_AES_KEY": "short"}, "WECOM_AES_KEY"),
     ({"PUBLIC_BASE_URL": "http://wealth.example.cn"}, "PUBLIC_BASE_URL"),
+    ({"FAULT_CRASH_AFTER_ACTION": "action_push_send"}, "FAULT_CRASH_AFTER_ACTION"),
 ]
 NAMES = ("APP_ENV", "DEMO_LOGIN", "SESSION_SECRET", "ACTION_SERVER_TOKEN", "RASA_AUTH_TOKEN", "WEB_CHANNEL_SECRET",
          "DATABASE_URL",
-         "PUBLIC_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY")
+         "PUBLIC_BASE_URL", "WECOM_CORP_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY",
+         "FAULT_CRASH_AFTER_ACTION")
 
 
 def environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str | None]) -> None:
@@ -82,6 +84,7 @@ def test_make_run_refuses_before_starting_anything() -> None:
 
 
 @pytest.mark.parametrize("command", [("-m", "scripts.action_server", "--port", "1"),
+                                     ("-m", "services.outbox", "run"),
                                      ("-c", "import web.app")])
 def test_each_service_refuses_on_its_own(command: tuple[str, ...]) -> None:
     run = run_in({**PRODUCTION, "DATABASE_URL": "sqlite:///var/bank.db"}, *command)

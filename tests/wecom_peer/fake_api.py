@@ -1,6 +1,8 @@
 """A fake WeCom API on loopback (stdlib threading HTTP server): gettoken with expiry, message/send, appchat,
-media/upload, kf/sync_msg, kf/send_msg, auth/getuserinfo (OAuth codes registered by the test, single use).
-It records what it receives and can inject 42001, 45009 and 5xx."""
+media/upload, kf/sync_msg, kf/send_msg, kf/send_msg_on_event, kf/service_state/get (settable per client),
+externalcontact/add_msg_template (with a fail_list of clients marked as not the sender's contacts),
+auth/getuserinfo (OAuth codes registered by the test, single use). It records what it receives and can inject
+42001, 45009 and 5xx."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ class FakeWeCom:
         self.faults: dict[str, list[int]] = {}
         self.kf_messages: list[dict[str, Any]] = []
         self.oauth_codes: dict[str, dict[str, str]] = {}
+        self.service_states: dict[str, int] = {}
+        self.not_contacts: set[tuple[str, str]] = set()
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -61,7 +65,8 @@ class FakeWeCom:
 
     # --- control ---------------------------------------------------------------------------------------
     def inject(self, path: str, *codes: int) -> None:
-        """Fail the next calls to `path` with these codes (an errcode, or an HTTP status when ≥ 500 and < 600)."""
+        """Fail the next calls to `path` that carry a valid token with these codes (an errcode, or an HTTP
+        status when ≥ 500 and < 600)."""
         with self.lock:
             self.faults.setdefault(path, []).extend(codes)
 
@@ -90,6 +95,20 @@ class FakeWeCom:
             self.oauth_codes[code] = who
         return code
 
+    def set_service_state(self, external_userid: str, state: int) -> None:
+        """What kf/service_state/get answers for this client (default 1, 由智能助手接待; 3 is a person)."""
+        with self.lock:
+            self.service_states[external_userid] = state
+
+    def not_a_contact(self, external_userid: str, sender: str = "*") -> None:
+        """add_msg_template puts this client in `fail_list` when sent by `sender` ("*": by anyone)."""
+        with self.lock:
+            self.not_contacts.add((sender, external_userid))
+
+    def mass_tasks(self, sender: str | None = None) -> list[dict[str, Any]]:
+        """Bodies received at externalcontact/add_msg_template (optionally only those from `sender`)."""
+        return [b for b in self.sent("externalcontact/add_msg_template") if sender is None or b.get("sender") == sender]
+
     def sent(self, path: str = "message/send", to: str | None = None) -> list[dict[str, Any]]:
         """Bodies received at `path` (optionally only those to user `to`)."""
         with self.lock:
@@ -111,12 +130,12 @@ class FakeWeCom:
                 self.tokens[token] = time.time() + self.token_ttl_s
                 self.token_fetches += 1
             return 200, {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.token_ttl_s}
-        with self.lock:
+        with self.lock:  # a fault is spent only by a call whose token is valid
             expiry = self.tokens.get(query.get("access_token", ""))
+            if expiry is None or expiry < time.time():
+                return 200, {"errcode": 42001, "errmsg": "access_token expired"}
             codes = self.faults.get(path)
             fault = codes.pop(0) if codes else None
-        if expiry is None or expiry < time.time():
-            return 200, {"errcode": 42001, "errmsg": "access_token expired"}
         if fault is not None:
             return (fault, {"errcode": -1}) if 500 <= fault < 600 else (200, {"errcode": fault, "errmsg": "fault"})
         if path == "media/upload":
@@ -145,11 +164,28 @@ class FakeWeCom:
             return 200, {"errcode": 0, "errmsg": "ok"}
         if path == "kf/send_msg":
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": uuid.uuid4().hex}
+        if path == "kf/send_msg_on_event":
+            ok = bool(payload.get("code"))
+            return 200, ({"errcode": 0, "errmsg": "ok", "msgid": uuid.uuid4().hex} if ok
+                         else {"errcode": 40058, "errmsg": "invalid code"})
+        if path == "kf/service_state/get":
+            with self.lock:
+                state = self.service_states.get(str(payload.get("external_userid")), 1)
+            return 200, {"errcode": 0, "errmsg": "ok", "service_state": state, "servicer_userid": ""}
+        if path == "externalcontact/add_msg_template":
+            return 200, self._mass(payload)
         if path == "kf/sync_msg":
             return 200, self._sync(payload)
         if path == "message/update_template_card":
             return 200, {"errcode": 0, "errmsg": "ok"}
         return 404, {"errcode": 404, "errmsg": "unknown api"}
+
+    def _mass(self, payload: dict[str, Any]) -> dict[str, Any]:
+        sender = str(payload.get("sender") or "")
+        with self.lock:
+            failed = [u for u in payload.get("external_userid") or []
+                      if (sender, u) in self.not_contacts or ("*", u) in self.not_contacts]
+        return {"errcode": 0, "errmsg": "ok", "fail_list": failed, "msgid": "msgGROUP" + uuid.uuid4().hex[:16]}
 
     def _sync(self, payload: dict[str, Any]) -> dict[str, Any]:
         start = int(payload.get("cursor") or 0)

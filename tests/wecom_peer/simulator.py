@@ -34,6 +34,7 @@ class CallbackSimulator:
     agent_id: int = 1000002
     timeout_s: float = 5.0
     attempts: int = 3
+    retry_delay_s: float = 0.0  # WeCom waits between attempts; the fault tests space them like it does
     sent: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -75,6 +76,8 @@ class CallbackSimulator:
                 self.post_raw(query, body, hang_up=True)
                 results.append(Attempt(None, 0.0))
                 continue
+            if number and self.retry_delay_s:
+                time.sleep(self.retry_delay_s)
             attempt = self.post_raw(query, body)
             results.append(attempt)
             if attempt.status == 200:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from tests.servers import LOGS, Service, start_action_server, start_rasa
+from tests.domain_texts import responses as all_responses
+from tests.servers import LOGS, Service, start_action_server, start_rasa, start_sender
 from tests.wecom_peer.fake_api import FakeWeCom
 from tests.wecom_peer.simulator import CallbackSimulator
 
@@ -36,6 +34,8 @@ class Stack:
 
     fake: FakeWeCom
     rasa: Service
+    sender: Service
+    database_url: str
     app: CallbackSimulator
     kf: CallbackSimulator
     state_dir: Path
@@ -43,28 +43,15 @@ class Stack:
 
 
 def responses(key: str) -> list[str]:
-    for path in (ROOT / "domain.yml",):
-        domain = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if key in (domain.get("responses") or {}):
-            return [item["text"] for item in domain["responses"][key]]
-    raise KeyError(key)
+    return all_responses()[key]
 
 
-def wait_for(condition: Callable[[], Any], timeout_s: float = 60.0, what: str = "condition") -> Any:
-    """Poll until `condition()` is truthy; fail with `what` after the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def wecom_env(fake: FakeWeCom, state_dir: Path) -> dict[str, str]:
+def wecom_env(fake: FakeWeCom, state_dir: Path, database_url: str = "") -> dict[str, str]:
+    """WeCom settings pointing at the fake API; the channels store messages in the bank at `database_url`."""
     return {"WECOM_CORP_ID": fake.corp_id, "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "app-secret",
             "WECOM_TOKEN": TOKEN, "WECOM_AES_KEY": AES_KEY, "WECOM_KF_SECRET": "kf-secret",
-            "WECOM_API_BASE": fake.api_base, "WECOM_STATE_DIR": str(state_dir)}
+            "WECOM_API_BASE": fake.api_base, "WECOM_STATE_DIR": str(state_dir), "WECOM_KF_OPEN_KFID": OPEN_KFID,
+            "DATABASE_URL": database_url, "WECOM_INBOX_POLL_S": "0.2", "WECOM_INBOX_RETRY_S": "1"}
 
 
 def build_demo_bank(directory: Path) -> str:
@@ -75,20 +62,30 @@ def build_demo_bank(directory: Path) -> str:
     return url
 
 
+def migrated_bank(directory: Path) -> str:
+    """An empty bank database at the current schema (migrated by the main environment, as `make` does)."""
+    url = f"sqlite:///{directory / 'bank.db'}"
+    subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bank", "migrate"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True, stdout=subprocess.DEVNULL)
+    return url
+
+
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work = tmp_path_factory.mktemp("wecom")
     fake = FakeWeCom(corp_id=CORP_ID).start()
-    actions = start_action_server(env={"DATABASE_URL": build_demo_bank(work)})
+    database_url = build_demo_bank(work)
+    env = wecom_env(fake, work / "state", database_url)
+    actions = start_action_server(env={"DATABASE_URL": database_url})
     credentials = work / "credentials.yml"
     credentials.write_text(CREDENTIALS, encoding="utf-8")
-    rasa = None
+    rasa = sender = None
     try:
-        rasa = start_rasa(credentials=credentials, action_url=actions.url, workdir=work,
-                          env=wecom_env(fake, work / "state"))
+        sender = start_sender(env=env)
+        rasa = start_rasa(credentials=credentials, action_url=actions.url, workdir=work, env=env)
         port = rasa.url.rsplit(":", 1)[1]
         yield Stack(
-            fake=fake, rasa=rasa,
+            fake=fake, rasa=rasa, sender=sender, database_url=database_url,
             app=CallbackSimulator(rasa.url + "/webhooks/wecom/", TOKEN, AES_KEY, CORP_ID),
             kf=CallbackSimulator(rasa.url + "/webhooks/wecom_kf/", TOKEN, AES_KEY, CORP_ID),
             state_dir=work / "state", log_path=LOGS / f"rasa-{port}.log",
@@ -96,5 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         if rasa is not None:
             rasa.stop()
+        if sender is not None:
+            sender.stop()
         actions.stop()
         fake.stop()

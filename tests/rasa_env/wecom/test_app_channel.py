@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.rasa_env.wecom.conftest import AES_KEY, TOKEN, Stack, responses, wait_for
+from tests.rasa_env.wecom.conftest import AES_KEY, TOKEN, Stack, responses
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -75,3 +75,15 @@ def test_user_text_takes_texts_and_clicks_only() -> None:
     assert user_text({"MsgType": "event", "Event": "template_card_event", "EventKey": "/help"}) == "/help"
     assert user_text({"MsgType": "event", "Event": "enter_agent"}) is None
     assert user_text({"MsgType": "voice"}) is None
+
+
+def test_wecom_settings_without_a_bank_database_disable_the_channels(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages are stored before they are acknowledged: with no database to store them, no channel."""
+    for name, value in {"WECOM_CORP_ID": "wwx", "WECOM_SECRET": "s", "WECOM_TOKEN": "t", "WECOM_KF_SECRET": "k",
+                        "WECOM_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert WeComInput.from_credentials(None).settings is None
+    assert WeComKfInput.from_credentials(None).settings is None
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/unused-bank.db")
+    assert WeComInput.from_credentials(None).settings is not None

@@ -17,7 +17,8 @@ import pytest
 from sanic import Sanic
 
 from bot.channels._callback import cap_request_size
-from tests.rasa_env.wecom.conftest import Stack, responses, wait_for
+from tests.rasa_env.wecom.conftest import Stack, responses
+from tests.servers import wait_for
 from wecom.settings import WeComSettings
 
 LIMIT = WeComSettings.max_body_bytes

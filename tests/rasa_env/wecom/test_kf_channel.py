@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
 import pytest
 
-from tests.rasa_env.wecom.conftest import CORP_ID, OPEN_KFID, Stack, responses, wait_for
+from tests.rasa_env.wecom.conftest import OPEN_KFID, Stack, responses
+from tests.servers import wait_for
+from wecom.inbox import Inbox
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +38,5 @@ def test_menu_click_and_cursor_are_never_replayed(stack: Stack) -> None:
     time.sleep(2)
     replies = kf_texts(stack, customer)
     assert len(replies) == 1 and replies[0] in responses("utter_thank")
-    cursor_file = stack.state_dir / f"kf-cursor-{CORP_ID}.json"
-    assert json.loads(cursor_file.read_text())[OPEN_KFID] == str(len(stack.fake.kf_messages))
+    assert Inbox.shared(stack.database_url).cursor(OPEN_KFID) == str(len(stack.fake.kf_messages))
     assert stack.fake.sent("kf/sync_msg")[-1]["cursor"] == str(len(stack.fake.kf_messages))

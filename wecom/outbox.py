@@ -1,0 +1,40 @@
+"""Outgoing WeCom messages from the Rasa process, written into the bank's outbox (the `notifications` table)
+for the sender worker (services/outbox.py) to deliver with retries: channels never call WeCom to reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+
+from wecom.tables import notifications
+
+REPLY = 0  # priority: replies and order notices go before service messages (1) and marketing (2)
+
+
+def enqueue(engine: Engine, recipient: str, path: str, payload: dict[str, Any], *, text: str,
+            kind: str = "reply", source: str | None = None, priority: int = REPLY) -> int:
+    """Store one final WeCom body for `path`; returns the outbox id. `text` is the readable record of it."""
+    with engine.begin() as conn:
+        result = conn.execute(insert(notifications).values(
+            recipient=recipient[:64], kind=kind[:32], text=(text or kind)[:2000], created_at=dt.datetime.now(),
+            path=path, payload=payload, state="pending", attempts=0, priority=priority,
+            source=(source or None) and source[:160]))
+        return int(result.inserted_primary_key[0])
+
+
+def has_replies(engine: Engine, source: str) -> bool:
+    """Whether a turn answering `source` already wrote replies (its process died before saying it was done)."""
+    with engine.connect() as conn:
+        return conn.execute(select(notifications.c.id).where(notifications.c.source == source[:160])
+                            .limit(1)).first() is not None
+
+
+def failed_by_wecom(engine: Engine, external_id: str, reason: str) -> int:
+    """WeCom reported a sent message undeliverable (微信客服 msg_send_fail): mark it dead with the reason."""
+    with engine.begin() as conn:
+        return int(conn.execute(update(notifications).where(notifications.c.external_id == external_id)
+                                .values(state="dead", error=reason[:200])).rowcount)
