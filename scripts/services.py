@@ -193,7 +193,8 @@ def rasa_server(
     return Service(
         name="Rasa server",
         command=[
-            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api", "--auth-token", token,
+            # One argument with "=": a random token may start with "-", which argparse would take for an option.
+            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api", f"--auth-token={token}",
             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(port), "--interface", "127.0.0.1",
         ],
@@ -211,6 +212,19 @@ def sender(env: Mapping[str, str] | None = None, log_path: Path | None = None) -
     return Service(
         name="sender",
         command=[str(VENV / "bin" / "python"), "-m", "services.outbox", "run"],
+        ready_url="",
+        url="",
+        env=dict(env or {}),
+        log_path=log_path,
+    )
+
+
+def scheduler(env: Mapping[str, str] | None = None, log_path: Path | None = None) -> Service:
+    """The scheduler (Python 3.11, services/scheduler.py): runs the jobs (the advisors' morning briefings …) at
+    their times, idempotently; no port, ready once it runs."""
+    return Service(
+        name="scheduler",
+        command=[str(VENV / "bin" / "python"), "-m", "services.scheduler", "run"],
         ready_url="",
         url="",
         env=dict(env or {}),

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.services import free_port, write_endpoints
+from scripts.run import LOG_DIR
+from scripts.services import free_port, rasa_server, write_endpoints
 from tests.servers import get, post_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,11 +76,21 @@ def test_run_starts_everything_and_ctrl_c_stops_every_process(demo_db_url: str, 
         children = processes_mentioning(ports)
         assert len(children) >= 3, children
 
+        assert "✓ sender" in "".join(output)  # the outbox's sender worker runs beside them
+
         runner.send_signal(signal.SIGINT)
         assert runner.wait(timeout=60) == 0
         time.sleep(1.0)
         assert processes_mentioning(ports) == {}
+        sender_log = (LOG_DIR / "sender.log").read_text(encoding="utf-8").splitlines()
+        started = max(i for i, line in enumerate(sender_log) if "outbox sender started" in line)
+        assert any("outbox sender stopped" in line for line in sender_log[started:])
     finally:
         if runner.poll() is None:
             runner.kill()
             runner.wait()
+
+
+def test_a_rasa_auth_token_starting_with_a_dash_stays_one_argument(tmp_path: Path) -> None:
+    service = rasa_server(5005, tmp_path / "e.yml", tmp_path / "c.yml", env={"RASA_AUTH_TOKEN": "-Xy_z"})
+    assert "--auth-token=-Xy_z" in service.command and "-Xy_z" not in service.command
