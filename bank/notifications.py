@@ -128,6 +128,21 @@ def postpone(session: Session, notification_id: int, at: dt.datetime) -> bool:
     return _set(session, notification_id, ("pending",), next_attempt_at=at)
 
 
+def awaiting_confirmation(session: Session, created_before: dt.datetime, limit: int = 200) -> list[Notification]:
+    """Mass sends created before `created_before` that still await their advisor's confirmation, oldest first."""
+    return list(session.scalars(select(Notification).where(
+        Notification.state == "awaiting_advisor", Notification.sent_at <= created_before)
+        .order_by(Notification.id).limit(limit)))
+
+
+def settle_mass_send(session: Session, notification_id: int, *, delivered: bool, reason: str = "",
+                     now: dt.datetime | None = None) -> bool:
+    """What became of a mass send: WeCom delivered it (sent), or it never will (dead, with the reason)."""
+    if delivered:
+        return _set(session, notification_id, ("awaiting_advisor",), state="sent", sent_at=now or clock.now())
+    return _set(session, notification_id, ("awaiting_advisor",), state="dead", error=reason[:200])
+
+
 def mark_dead(session: Session, notification_id: int, reason: str) -> bool:
     """Give up on the message, keeping the reason for the operator and the dashboard."""
     return _set(session, notification_id, ("pending",), state="dead", error=reason[:200], next_attempt_at=None,

@@ -22,6 +22,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +148,41 @@ class Outbox:
             report.outcomes.extend(outcomes)
         report.notices = self._tell_advisors(report.outcomes, stamp())
         return report
+
+    def check_mass_sends(self, now: dt.datetime | None = None) -> dict[str, int]:
+        """Ask WeCom what became of each mass send awaiting its advisor: delivered → sent; refused, or not
+        confirmed within `outbox_mass_confirm_days` → dead with the reason (never left waiting unseen)."""
+        moment = now or self.clock()
+        api = self.api("app")
+        counts = {"sent": 0, "dead": 0, "waiting": 0}
+        if api is None:
+            return counts
+        deadline = moment - dt.timedelta(days=self.settings.outbox_mass_confirm_days)
+        with session_scope(self.url) as session:
+            waiting = [(n.id, n.recipient, n.external_id, n.sent_at) for n in
+                       outbox.awaiting_confirmation(session, moment - dt.timedelta(minutes=1))]
+            advisors = {r: outbox.advisor_userid_of(session, r) for r in {w[1] for w in waiting}}
+        for note_id, recipient, task_id, created in waiting:
+            try:
+                answer = api.call(routes.MASS_RESULT, {"msgid": task_id, "userid": advisors[recipient] or "",
+                                                       "limit": 1000})
+            except WeComAPIError as error:
+                log.warning("outbox %s: mass-send result not read (%s)", note_id, error.errcode or error.status)
+                counts["waiting"] += 1
+                continue
+            status = next((int(item.get("status", 0)) for item in answer.get("send_list") or []
+                           if item.get("external_userid") == recipient), 0)
+            if status == 0 and created is not None and created > deadline:
+                counts["waiting"] += 1
+                continue
+            reason = routes.MASS_FAILED.get(status) or routes.MASS_UNCONFIRMED.format(
+                days=self.settings.outbox_mass_confirm_days)
+            with session_scope(self.url) as session:
+                outbox.settle_mass_send(session, note_id, delivered=status == 1, reason=reason, now=moment)
+            counts["sent" if status == 1 else "dead"] += 1
+            log.log(logging.INFO if status == 1 else logging.WARNING, "outbox %s to %s: mass send %s", note_id,
+                    mask_id(recipient), "delivered" if status == 1 else "failed")
+        return counts
 
     def _claim(self, note_id: int, moment: dt.datetime) -> bool:
         lease = moment + dt.timedelta(seconds=self.settings.outbox_lease_s)
@@ -346,9 +382,13 @@ def run(stop: threading.Event, worker: Outbox | None = None) -> None:
     """Pass after pass until `stop` is set; pauses `outbox_poll_s` when a pass found nothing to do."""
     worker = worker or Outbox()
     log.info("outbox sender started")
+    checked = 0.0
     try:
         while not stop.is_set():
             try:
+                if time.monotonic() - checked >= worker.settings.outbox_mass_check_s:
+                    checked = time.monotonic()
+                    worker.check_mass_sends()
                 busy = worker.run_once().busy
             except Exception as error:  # the database is down, or a bug: keep the worker, pause, go again
                 log.error("outbox pass failed: %s", type(error).__name__)

@@ -29,6 +29,10 @@ HELD_BUDGET = "本月群发次数已用完（营销少2次、服务少1次），
 NOT_A_CONTACT = "不是该理财经理的企业微信客户"
 NO_ADVISOR = "找不到客户的理财经理，无法群发"
 ADVISOR_NOTICE = "有{count}条客户消息等您在企业微信「客户联系-群发助手」确认发送"
+MASS_RESULT = "externalcontact/get_groupmsg_send_result"
+# What WeCom says became of a confirmed mass send to one client (its `status`): 1 delivered; these failed.
+MASS_FAILED = {2: "客户已不是理财经理的企业微信好友，群发未送达", 3: "客户当天已收到其他群发，本条未送达"}
+MASS_UNCONFIRMED = "理财经理{days:g}天内未确认群发，消息未送出"
 MENU_LINE = "· {label}"
 
 

@@ -53,6 +53,27 @@ class Settings(BaseSettings):
         default=4, ge=1, description="Mass sends a client may receive a month (marketing gets 2 fewer, service 1)")
     outbox_kf_window_hours: float = Field(default=48.0, gt=0, description="微信客服 window after a client message")
     outbox_kf_per_message: int = Field(default=5, ge=1, description="微信客服 messages per client message")
+    outbox_mass_check_s: float = Field(default=300.0, gt=0,
+                                       description="How often the sender asks WeCom what became of mass sends")
+    outbox_mass_confirm_days: float = Field(
+        default=3.0, gt=0, description="Days an advisor has to confirm a mass send before it counts as failed")
+    # The scheduler (services/scheduler.py): China time; each job on/off, its time and its grace for catch-up.
+    scheduler_timezone: str = Field(default="Asia/Shanghai", description="Time zone the jobs' times are in")
+    briefing_enabled: bool = Field(default=True, description="Send each advisor's morning briefing")
+    briefing_at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                             description="Default time of the briefing on working days (an advisor may choose another)")
+    briefing_grace_minutes: int = Field(default=180, ge=0, description="How late a missed briefing is still sent")
+    briefing_max_lines: int = Field(default=5, ge=1, le=20, description="Lines per section of the briefing message")
+    briefing_maturity_days: int = Field(default=14, ge=1, description="Maturities this many days ahead")
+    briefing_birthday_days: int = Field(default=7, ge=0, description="Birthdays this many days ahead")
+    briefing_risk_days: int = Field(default=30, ge=0, description="Risk assessments expiring within this many days")
+    briefing_push_wait_days: int = Field(default=2, ge=0, description="Pushes unanswered this many days")
+    rule_loss_threshold: float = Field(default=0.10, gt=0, lt=1,
+                                       description="A holding down this much since purchase or over 30 days is a loss")
+    rule_drift_threshold: float = Field(default=0.20, gt=0, le=1,
+                                        description="Share of a portfolio off its last check-up's target that is drift")
+    reminder_acted_days: int = Field(default=3, ge=1,
+                                     description="Days within which a contact, proposal or push counts as acting")
 
     @field_validator("public_base_url")
     @classmethod

@@ -41,6 +41,8 @@ class FakeWeCom:
         self.oauth_codes: dict[str, dict[str, str]] = {}
         self.service_states: dict[str, int] = {}
         self.not_contacts: set[tuple[str, str]] = set()
+        self.mass_by_id: dict[str, tuple[str, list[str]]] = {}
+        self.mass_status: dict[tuple[str, str], int] = {}
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -104,6 +106,12 @@ class FakeWeCom:
         """add_msg_template puts this client in `fail_list` when sent by `sender` ("*": by anyone)."""
         with self.lock:
             self.not_contacts.add((sender, external_userid))
+
+    def mass_result(self, msgid: str, external_userid: str, status: int) -> None:
+        """What get_groupmsg_send_result says of one client of a mass send (0 unsent, 1 sent, 2 not a friend,
+        3 already had a mass send); every client is 0 until set."""
+        with self.lock:
+            self.mass_status[(msgid, external_userid)] = status
 
     def mass_tasks(self, sender: str | None = None) -> list[dict[str, Any]]:
         """Bodies received at externalcontact/add_msg_template (optionally only those from `sender`)."""
@@ -174,6 +182,13 @@ class FakeWeCom:
             return 200, {"errcode": 0, "errmsg": "ok", "service_state": state, "servicer_userid": ""}
         if path == "externalcontact/add_msg_template":
             return 200, self._mass(payload)
+        if path == "externalcontact/get_groupmsg_send_result":
+            self._record(path, payload)
+            with self.lock:
+                sender, users = self.mass_by_id.get(str(payload.get("msgid")), ("", []))
+                listed = [{"external_userid": u, "userid": sender, "status": self.mass_status.get((payload["msgid"], u), 0)}
+                          for u in users if payload.get("userid") in (sender, None)]
+            return 200, {"errcode": 0, "errmsg": "ok", "send_list": listed}
         if path == "kf/sync_msg":
             return 200, self._sync(payload)
         if path == "message/update_template_card":
@@ -185,7 +200,10 @@ class FakeWeCom:
         with self.lock:
             failed = [u for u in payload.get("external_userid") or []
                       if (sender, u) in self.not_contacts or ("*", u) in self.not_contacts]
-        return {"errcode": 0, "errmsg": "ok", "fail_list": failed, "msgid": "msgGROUP" + uuid.uuid4().hex[:16]}
+        msgid = "msgGROUP" + uuid.uuid4().hex[:16]
+        with self.lock:
+            self.mass_by_id[msgid] = (sender, [u for u in payload.get("external_userid") or [] if u not in failed])
+        return {"errcode": 0, "errmsg": "ok", "fail_list": failed, "msgid": msgid}
 
     def _sync(self, payload: dict[str, Any]) -> dict[str, Any]:
         start = int(payload.get("cursor") or 0)
