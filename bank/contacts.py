@@ -78,8 +78,9 @@ def split_note(text: str, client_name: str | None = None) -> tuple[str, str | No
 
 def record_contact(session: Session, viewer: Identity | None, client_id: int, kind: str, note: str,
                    next_step: str | None = None, happened_at: dt.datetime | None = None,
-                   request_key: str | None = None) -> Contact:
-    """Store a contact by staff member `viewer` with client `client_id` (flushed, so `id` is set).
+                   request_key: str | None = None, next_step_on: dt.date | None = None) -> Contact:
+    """Store a contact by staff member `viewer` with client `client_id` (flushed, so `id` is set); `next_step_on`
+    is the day the next step is due (the morning briefing lists it from then on).
 
     With `request_key` (bank/idempotency.py), a second call with the same key returns the first contact.
 
@@ -103,7 +104,8 @@ def record_contact(session: Session, viewer: Identity | None, client_id: int, ki
         return found
     contact = Contact(advisor_id=viewer.staff_id, client_id=client_id, kind=kind,
                       happened_at=happened_at or clock.now().replace(microsecond=0),
-                      note=(note or "").strip()[:MAX_NOTE_CHARS], next_step=(next_step or None))
+                      note=(note or "").strip()[:MAX_NOTE_CHARS], next_step=(next_step or None),
+                      next_step_on=next_step_on if next_step else None)
     session.add(contact)
     session.flush()
     remember(session, request_key, {"contact_id": contact.id})

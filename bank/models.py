@@ -242,6 +242,7 @@ class Contact(Base):
     happened_at: Mapped[dt.datetime] = mapped_column(DateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str | None] = mapped_column(Text)
+    next_step_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
 
 
 class Proposal(Base):
@@ -443,3 +444,44 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class JobRun(Base):
+    """One scheduled job's work for one recipient and period, done once: the unique key is what makes a restart,
+    a catch-up or a second scheduler send nothing twice (services/scheduler.py)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "recipient", "period", name="uq_job_runs_job_recipient_period"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(64))
+    done_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    notification_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class StaffPreference(Base):
+    """A staff member's own choices about the jobs: the briefing's time, off, or paused for some days."""
+
+    __tablename__ = "staff_preferences"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    briefing_at: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "HH:MM"; None: the default
+    briefing_off: Mapped[bool] = mapped_column(default=False, server_default="0")
+    paused_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Reminder(Base):
+    """One line of a briefing: which client the advisor was reminded about and why, to measure whether they
+    acted on it (a contact, proposal or push for that client within a few days)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("advisor_id", "client_id", "kind", "day",
+                                       name="uq_reminders_advisor_client_kind_day"),
+                      Index("ix_reminders_advisor_day", "advisor_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    day: Mapped[dt.date] = mapped_column(Date)

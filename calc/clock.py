@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 _fixed: dt.datetime | None = None
 
@@ -33,6 +34,20 @@ def now() -> dt.datetime:
     datetime.datetime(2026, 12, 1, 9, 30)
     """
     return _fixed or _from_env() or dt.datetime.now()
+
+
+def now_in(zone: str) -> dt.datetime:
+    """The current date and time in the time zone `zone` (e.g. "Asia/Shanghai"), naive; a pinned clock is taken
+    as that zone's time already (tests and replayed demos state China time).
+
+    >>> with frozen(dt.datetime(2026, 12, 1, 8, 30)):
+    ...     now_in("Asia/Shanghai")
+    datetime.datetime(2026, 12, 1, 8, 30)
+    """
+    pinned = _fixed or _from_env()
+    if pinned is not None:
+        return pinned
+    return dt.datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def today() -> dt.date:

@@ -1,4 +1,5 @@
-"""`make run`: start the action server, Rasa and the web app, wait until each is ready, stop all on Ctrl-C.
+"""`make run`: start the action server, Rasa, the sender, the scheduler and the web app, wait until each is
+ready, stop all on Ctrl-C.
 
 Ports come from ACTIONS_PORT (5055), RASA_PORT (5005) and WEB_PORT (8000); logs go to var/log/. With
 APP_ENV=production nothing starts while a demo or missing setting remains (each is named).
@@ -19,6 +20,7 @@ from scripts.services import (
     ServiceError,
     action_server,
     rasa_server,
+    scheduler,
     sender,
     web_app,
     write_endpoints,
@@ -35,7 +37,8 @@ def _port(name: str, default: int) -> int:
 
 
 def _services() -> tuple[list[Service], int, int]:
-    """The four services on their configured ports, and the web and Rasa ports."""
+    """The services (action server, Rasa, sender, scheduler, web app) on their configured ports, and the web and
+    Rasa ports."""
     actions_port = _port("ACTIONS_PORT", 5055)
     rasa_port = _port("RASA_PORT", 5005)
     web_port = _port("WEB_PORT", 8000)
@@ -59,6 +62,7 @@ def _services() -> tuple[list[Service], int, int]:
         rasa_server(rasa_port, endpoints, credentials, env={"DATABASE_URL": public["DATABASE_URL"]},
                     log_path=LOG_DIR / "rasa.log"),
         sender(env=public, log_path=LOG_DIR / "sender.log"),
+        scheduler(env=public, log_path=LOG_DIR / "scheduler.log"),
         web_app(web_port, env=web_env, log_path=LOG_DIR / "web.log", host=os.environ.get("WEB_HOST", "127.0.0.1")),
     ], web_port, rasa_port
 

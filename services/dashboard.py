@@ -30,6 +30,7 @@ from bank.models import (
 )
 from bank.notifications import count_dead
 from bank.notifications import dead_letters as list_dead
+from services.fallbacks import fallback_figures
 from wecom.masking import mask_id
 
 MAX_PERIOD_DAYS = 366
@@ -58,6 +59,9 @@ FEATURE_NAMES = {
     "learning": "学习资料",
     "team_dashboard": "团队看板",
     "broadcast": "晨会发布",
+    "briefing": "今日待办",
+    "briefing_settings": "待办设置",
+    "clarify": "未听懂·澄清",  # services/fallbacks.py: messages the bot asked back about
 }
 CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
 SALES_KINDS = ("buy", "premium")
@@ -222,6 +226,8 @@ def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end:
         "sales_amount": money(totals["sales_amount"]),
         "advisors": advisors,
         "dead_letters": dead_letters(session, actors),
+        # Messages the bot did not understand, with their masked wording (services/fallbacks.py).
+        "fallbacks": fallback_figures(session, actors, lo, hi),
     }
 
 

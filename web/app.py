@@ -8,7 +8,19 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from services.settings import check_profile
 from web import logs
-from web.routers import auth, chat, dashboard, handoffs, health, links, pages, portfolios, proposals, session
+from web.routers import (
+    auth,
+    briefings,
+    chat,
+    dashboard,
+    handoffs,
+    health,
+    links,
+    pages,
+    portfolios,
+    proposals,
+    session,
+)
 from web.settings import get_settings
 from web.templating import STATIC
 
@@ -39,6 +51,7 @@ def create_app() -> FastAPI:
     app.include_router(links.router)
     app.include_router(chat.router)
     app.include_router(dashboard.router)
+    app.include_router(briefings.router)
     app.include_router(handoffs.router)
     app.include_router(portfolios.router)
     app.include_router(pages.router)
