@@ -29,6 +29,8 @@ FEATURE = "clarify"
 STAGES = ("offered", "answered", "off_topic", "rephrase", "second")
 MAX_OPTIONS = 3
 MIN_OPTION_CONFIDENCE = 0.05
+OFF_TOPIC_CONFIDENCE = 0.3
+"""Under this, an nlu_fallback that leans to out_of_scope still gets the likeliest journeys offered."""
 MAX_WORDING_CHARS = 40
 PERSON_MASK = "某人"
 # Intents a clarifying button may start: journeys and the hand-off. Never a purchase decision (confirm_push,
@@ -97,6 +99,18 @@ def top_intent(ranking: list[dict[str, Any]]) -> str | None:
     'out_of_scope'
     """
     return next((str(r["name"]) for r in ranking if r.get("name") != "nlu_fallback"), None)
+
+
+def off_topic(ranking: list[dict[str, Any]]) -> bool:
+    """Whether an unsure message still leans clearly enough to out_of_scope to be declined as off-topic.
+
+    >>> off_topic([{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.35}])
+    True
+    >>> off_topic([{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.16}])
+    False
+    """
+    best = next((r for r in ranking if r.get("name") != "nlu_fallback"), None)
+    return best is not None and best.get("name") == "out_of_scope" and float(best["confidence"]) >= OFF_TOPIC_CONFIDENCE
 
 
 def masked_wording(text: str, entities: list[dict[str, Any]] | None = None, limit: int = MAX_WORDING_CHARS) -> str:

@@ -9,7 +9,8 @@ The web app (web/routers/chat.py) posts `{"sender": ..., "message": ...}` with t
 `REPLAY_WINDOW_S` away from ours is answered 401 and never reaches the tracker; without WEB_CHANNEL_SECRET the
 channel is disabled and answers 503. The web app signs with its own few lines (it cannot import bot/);
 tests/rasa_env/test_web_channel.py runs the real web app against this channel to keep the two in step. Like
-Rasa's REST channel, the answer is the bot's messages as a JSON list.
+Rasa's REST channel, the answer is the bot's messages as a JSON list. Each message carries the signed sender's
+kind (`sender_kind`: staff or client) in its metadata, as the WeCom channels do, for the NLU.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ SIGNATURE_HEADER = "X-Signature"
 REPLAY_WINDOW_S = 60
 """How far (seconds, either way) a signature's time may be from ours: a captured request is dead after this."""
 MAX_SENDER_CHARS = 128
+GUEST_PREFIX = "web-guest-"
+"""Sender ids of web guests (行外客户), as web/identity.py makes them (the Rasa process cannot import web/)."""
+EXTERNAL_PREFIXES = ("wm", "wo")
+"""WeCom external userids (clients) start so (services/notify.py tells recipients apart the same way)."""
 _HEADER = re.compile(r"t=(\d{1,12}),s=([0-9a-f]{64})")
 
 
@@ -75,6 +80,16 @@ def verify(secret: str, header: str | None, sender: str, message: str, now: floa
         raise SignatureRefused("outside the replay window")
     if not hmac.compare_digest(_mac(secret, sender, timestamp, message), match.group(2)):
         raise SignatureRefused("mismatch")
+
+
+def sender_kind(sender: str) -> str:
+    """What the signed sender is, for the NLU (`sender_kind` in the message metadata, as the WeCom channels send
+    it): clients and guests are `client`, bank staff (WeCom member userids) `staff`.
+
+    >>> sender_kind("zhangmin"), sender_kind("wmAbC123"), sender_kind("web-guest-0a1b2c")
+    ('staff', 'client', 'client')
+    """
+    return "client" if sender.startswith(EXTERNAL_PREFIXES) or sender.startswith(GUEST_PREFIX) else "staff"
 
 
 class WebChatInput(InputChannel):
@@ -123,7 +138,8 @@ class WebChatInput(InputChannel):
                 return refused(400, "body is not valid UTF-8 text", request)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata={"sender_kind": sender_kind(sender)}))
             except asyncio.CancelledError:
                 logger.error("webchat message from %s timed out", mask_id(sender))
             except Exception:  # like the REST channel: answer what was collected; the message text is not logged

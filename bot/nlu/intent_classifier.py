@@ -46,6 +46,20 @@ def embed(texts: list[str]) -> np.ndarray:
 
 
 PERSON_TOKEN = "某人"
+SENDER_KINDS = ("staff", "client")
+
+
+def sender_kind(message: Message) -> str | None:
+    """`staff` or `client` from the message metadata the channels set (`sender_kind`), else None.
+
+    >>> sender_kind(Message(data={"text": "你好", "metadata": {"sender_kind": "staff"}}))
+    'staff'
+    >>> sender_kind(Message(data={"text": "你好", "metadata": None})) is None
+    True
+    """
+    metadata = message.get("metadata")
+    kind = metadata.get("sender_kind") if isinstance(metadata, dict) else None
+    return kind if kind in SENDER_KINDS else None
 
 
 def mask_people(text: str, entities: list[dict[str, Any]] | None) -> str:
@@ -65,6 +79,18 @@ def mask_people(text: str, entities: list[dict[str, Any]] | None) -> str:
     return text
 
 
+def words(text: str) -> list[str]:
+    """The words of `text` as jieba cuts them (lower case, punctuation and spaces left out), a second view beside
+    the character n-grams.
+
+    >>> words("我的财富健康分，多少？")
+    ['我', '的', '财富', '健康', '分', '多少']
+    """
+    import jieba
+
+    return [w for w in jieba.lcut(text.lower()) if w.strip() and any(ch.isalnum() for ch in w)]
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax.
 
@@ -77,12 +103,13 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CharE5IntentClassifier(GraphComponent, IntentClassifier):
-    """Logistic regression over [char 1–3-gram TF-IDF, e5 embedding × weight] of the text with client names
+    """Logistic regression over [char n-gram TF-IDF, (jieba word TF-IDF,) e5 embedding × weight] of the text with client names
     masked (the entity extractor runs first in config.yml; training uses the annotations)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"min_ngram": 1, "max_ngram": 3, "e5_weight": 4.0, "C": 100.0, "ranking_length": 10}
+        return {"min_ngram": 1, "max_ngram": 3, "e5_weight": 4.0, "C": 100.0, "ranking_length": 10,
+                "word_features": False, "staff_intents": [], "client_intents": [], "other_kind_weight": 0.1}
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -94,13 +121,18 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
         self._model_storage, self._resource = model_storage, resource
         self._state = state
         self._vectorizer: Any = None
+        self._word_vectorizer: Any = None
         if state is not None:
             self._vectorizer = self._make_vectorizer(state["vocabulary"], np.asarray(state["idf"]))
+            if state.get("word_vocabulary"):
+                self._word_vectorizer = self._make_vectorizer(state["word_vocabulary"], np.asarray(state["word_idf"]),
+                                                              analyzer=words)
 
-    def _make_vectorizer(self, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None) -> Any:
+    def _make_vectorizer(self, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None,
+                         analyzer: Any = "char") -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(self.config["min_ngram"], self.config["max_ngram"]),
+        vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=(self.config["min_ngram"], self.config["max_ngram"]),
                                      sublinear_tf=True, lowercase=True, vocabulary=vocabulary)
         if idf is not None:
             vectorizer.idf_ = idf
@@ -114,9 +146,11 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
     def _features(self, texts: list[str]) -> Any:
         from scipy.sparse import csr_matrix, hstack
 
-        chars = self._vectorizer.transform(texts)
-        dense = csr_matrix(embed(texts) * float(self.config["e5_weight"]))
-        return hstack([chars, dense]).tocsr()
+        parts = [self._vectorizer.transform(texts)]
+        if self._word_vectorizer is not None:
+            parts.append(self._word_vectorizer.transform(texts))
+        parts.append(csr_matrix(embed(texts) * float(self.config["e5_weight"])))
+        return hstack(parts).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
@@ -128,6 +162,7 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         texts = [mask_people(str(e.get(TEXT)), e.get(ENTITIES)) for e in examples]
         self._vectorizer = self._make_vectorizer().fit(texts)
+        self._word_vectorizer = self._make_vectorizer(analyzer=words).fit(texts) if self.config["word_features"] else None
         model = LogisticRegression(C=float(self.config["C"]), max_iter=5000)
         model.fit(self._features(texts), [str(e.get(INTENT)) for e in examples])
         self._state = {
@@ -137,6 +172,9 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
             "vocabulary": {str(k): int(v) for k, v in self._vectorizer.vocabulary_.items()},
             "idf": self._vectorizer.idf_.astype(np.float64),
         }
+        if self._word_vectorizer is not None:
+            self._state["word_vocabulary"] = {str(k): int(v) for k, v in self._word_vectorizer.vocabulary_.items()}
+            self._state["word_idf"] = self._word_vectorizer.idf_.astype(np.float64)
         self.persist()
         return self._resource
 
@@ -145,10 +183,10 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
             return
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / "weights.npz", coef=self._state["coef"], intercept=self._state["intercept"],
-                     idf=self._state["idf"])
+                     idf=self._state["idf"], word_idf=self._state.get("word_idf", np.zeros(0)))
             (directory / "meta.json").write_text(json.dumps(
-                {"classes": self._state["classes"], "vocabulary": self._state["vocabulary"]}, ensure_ascii=False),
-                encoding="utf-8")
+                {"classes": self._state["classes"], "vocabulary": self._state["vocabulary"],
+                 "word_vocabulary": self._state.get("word_vocabulary", {})}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -157,7 +195,8 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as directory:
                 arrays = np.load(directory / "weights.npz")
                 meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-                state = {"coef": arrays["coef"], "intercept": arrays["intercept"], "idf": arrays["idf"], **meta}
+                state = {"coef": arrays["coef"], "intercept": arrays["intercept"], "idf": arrays["idf"],
+                         "word_idf": arrays["word_idf"] if "word_idf" in arrays else np.zeros(0), **meta}
         except (ValueError, FileNotFoundError):
             logger.debug("CharE5IntentClassifier: no trained model in %s", resource.name)
             return cls(config, model_storage, resource)
@@ -168,6 +207,19 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
         assert self._state is not None
         logits = self._features(texts) @ self._state["coef"].T + self._state["intercept"]
         return softmax(np.asarray(logits))
+
+    def weigh_by_sender_kind(self, row: np.ndarray, kind: str | None) -> np.ndarray:
+        """Intent probabilities given who is writing: intents of the other audience (a client's 财富账单 for a
+        staff member, an advisor's 客户画像 for a client) weigh `other_kind_weight` times as much, then the row
+        is renormalised. Without a kind (REST channel, tests) the row is unchanged."""
+        others = {"staff": self.config["client_intents"], "client": self.config["staff_intents"]}.get(kind or "")
+        if not others:
+            return row
+        assert self._state is not None
+        weights = np.array([float(self.config["other_kind_weight"]) if c in others else 1.0
+                            for c in self._state["classes"]])
+        weighted = row * weights
+        return weighted / weighted.sum()
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._state is None:
@@ -180,6 +232,7 @@ class CharE5IntentClassifier(GraphComponent, IntentClassifier):
         for message, row in zip(messages, probabilities, strict=True):
             if not message.get(TEXT):
                 continue
+            row = self.weigh_by_sender_kind(row, sender_kind(message))
             order = np.argsort(-row)[: int(self.config["ranking_length"])]
             ranking = [{"name": classes[i], "confidence": float(row[i])} for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)

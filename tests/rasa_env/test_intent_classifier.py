@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -69,3 +70,70 @@ def test_loaded_model_classifies_unseen_paraphrases(model: Path) -> None:
     for result in results.values():
         confidences = [item["confidence"] for item in result["intent_ranking"]]
         assert np.isclose(sum(confidences), 1.0, atol=1e-4) and confidences == sorted(confidences, reverse=True)
+
+
+class TestSenderKind:
+    """The channels' `sender_kind` (staff or client) weighs down intents of the other audience."""
+
+    @staticmethod
+    def classifier(tmp_path: Path) -> Any:
+        from rasa.engine.graph import ExecutionContext, GraphSchema
+        from rasa.engine.storage.local_model_storage import LocalModelStorage
+        from rasa.engine.storage.resource import Resource
+
+        from bot.nlu.intent_classifier import CharE5IntentClassifier
+
+        config = {"staff_intents": ["client_profile"], "client_intents": ["wealth_statement"], "other_kind_weight": 0.1}
+        component = CharE5IntentClassifier.create(config, LocalModelStorage(tmp_path), Resource("clf"),
+                                                  ExecutionContext(GraphSchema({}), "test"))
+        component._state = {"classes": ["client_profile", "greet", "wealth_statement"]}
+        return component
+
+    def test_a_client_is_less_likely_to_mean_a_staff_journey(self, tmp_path: Path) -> None:
+        row = np.array([0.5, 0.1, 0.4])
+        weighted = self.classifier(tmp_path).weigh_by_sender_kind(row, "client")
+        assert weighted.argmax() == 2 and np.isclose(weighted.sum(), 1.0)
+        assert np.allclose(weighted, np.array([0.05, 0.1, 0.4]) / 0.55)
+
+    def test_staff_the_other_way_round_and_no_kind_changes_nothing(self, tmp_path: Path) -> None:
+        row = np.array([0.4, 0.2, 0.4])
+        classifier = self.classifier(tmp_path)
+        assert classifier.weigh_by_sender_kind(row, "staff").argmax() == 0
+        assert classifier.weigh_by_sender_kind(row, None) is row
+
+    def test_the_kind_is_read_from_the_message_metadata(self) -> None:
+        from rasa.shared.nlu.training_data.message import Message
+
+        from bot.nlu.intent_classifier import sender_kind
+
+        assert sender_kind(Message(data={"text": "x", "metadata": {"sender_kind": "client"}})) == "client"
+        assert sender_kind(Message(data={"text": "x", "metadata": {"sender_kind": "robot"}})) is None
+        assert sender_kind(Message(data={"text": "x"})) is None
+
+
+class TestIntentFallback:
+    """bot/nlu/fallback.py: a threshold per intent, the ranking kept under nlu_fallback for the buttons."""
+
+    @staticmethod
+    def run(ranking: list[dict[str, Any]]) -> Any:
+        from rasa.shared.nlu.training_data.message import Message
+
+        from bot.nlu.fallback import IntentFallbackClassifier
+
+        config = {**IntentFallbackClassifier.get_default_config(), "threshold": 0.4, "ambiguity_threshold": 0.1,
+                  "intent_thresholds": {"plan_pension": 0.7}}
+        message = Message(data={"text": "x", "intent": dict(ranking[0]), "intent_ranking": [dict(r) for r in ranking]})
+        return IntentFallbackClassifier(config).process([message])[0]
+
+    def test_an_intent_with_its_own_threshold_falls_back_sooner(self) -> None:
+        message = self.run([{"name": "plan_pension", "confidence": 0.6}, {"name": "ask_knowledge", "confidence": 0.2}])
+        assert message.get("intent")["name"] == "nlu_fallback"
+        assert [r["name"] for r in message.get("intent_ranking")] == ["nlu_fallback", "plan_pension", "ask_knowledge"]
+
+    def test_others_use_the_common_threshold(self) -> None:
+        message = self.run([{"name": "greet", "confidence": 0.6}, {"name": "help", "confidence": 0.2}])
+        assert message.get("intent")["name"] == "greet"
+
+    def test_two_intents_too_close_fall_back(self) -> None:
+        message = self.run([{"name": "greet", "confidence": 0.48}, {"name": "help", "confidence": 0.45}])
+        assert message.get("intent")["name"] == "nlu_fallback"

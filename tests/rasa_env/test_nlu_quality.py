@@ -1,6 +1,7 @@
-"""Intent quality on a held-out split of the bot's own training data (stratified 80/20, fixed seed), through
-the real intent classifier component. `make nlu-eval` runs the full `rasa test nlu` version with a DIET
-baseline; this test guards against a regression below the floor."""
+"""Intent quality on a split of the bot's own training data (stratified 80/20, fixed seed), through the real
+intent classifier component with config.yml's settings. `make nlu-eval` runs 3-fold cross-validation through the
+whole pipeline and the blind held-out set (tests/rasa_env/test_nlu_heldout.py keeps a floor on the latter); this
+test guards against a regression below the floor."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from bot.nlu.intent_classifier import CharE5IntentClassifier
+from scripts.nlu_report import CLASSIFIER, pipeline_config
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOOR = 0.90  # the target is 0.95; see the closing notes and `make nlu-eval` for the measured figure
+FLOOR = 0.90  # measured 0.94–0.95 on the top intent; `make nlu-eval` prints the cross-validated figure
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def test_held_out_macro_f1(examples: list[Message], tmp_path: Path) -> None:
     labels = [m.get("intent") for m in examples]
     train, test = train_test_split(examples, test_size=0.2, stratify=labels, random_state=42)
     storage = LocalModelStorage(tmp_path)
-    classifier = CharE5IntentClassifier.create({}, storage, Resource("intents"),
+    classifier = CharE5IntentClassifier.create(pipeline_config()[CLASSIFIER], storage, Resource("intents"),
                                                ExecutionContext(GraphSchema({}), "test"))
     classifier.train(TrainingData(training_examples=train))
     predicted = classifier.process([Message(data={"text": m.get("text")}) for m in test])
