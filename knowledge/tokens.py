@@ -37,7 +37,9 @@ def _jieba():  # type: ignore[no-untyped-def]
         if not _ready:
             jieba.setLogLevel(logging.WARNING)
             jieba.initialize()
-            for word in DOMAIN_WORDS:
+            from knowledge.thesaurus import canonical_terms
+
+            for word in [*DOMAIN_WORDS, *canonical_terms()]:
                 jieba.add_word(word.lower(), freq=20000)
             _ready = True
     return jieba

@@ -23,9 +23,14 @@ def sheets_dir(tmp_path_factory: pytest.TempPathFactory, demo_db_url: str) -> Pa
 @pytest.fixture(scope="session")
 def kindex(tmp_path_factory: pytest.TempPathFactory, sheets_dir: Path) -> Path:
     """The shipped corpus + product sheets indexed with the default model (read-only for tests)."""
+    from knowledge import config
     from knowledge.build import ensure
 
     path = tmp_path_factory.mktemp("knowledge") / "index"
+    cache = config.index_dir() / "embcache.sqlite"  # vectors by content hash: reusing them changes no result
+    if cache.exists():
+        path.mkdir(parents=True)
+        shutil.copy2(cache, path / "embcache.sqlite")
     res = ensure(path, sheets_dir=sheets_dir)
     assert res["action"] == "rebuilt"
     return path
