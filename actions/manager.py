@@ -36,6 +36,7 @@ from services.broadcasts import (
 from services.dashboard import NotAManager, team_dashboard
 from services.links import public_url
 from services.notify import notify
+from services.reminders import conversion_line
 from wecom.messages import split_text
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,8 @@ def dashboard_lines(figures: dict[str, Any], label: str) -> list[str]:
         f"订单{figures['orders']['total']}笔，{fmt_yuan(float(Decimal(figures['orders']['amount'])))}",
         f"· 销售额{fmt_yuan(float(Decimal(figures['sales_amount'])))}",
     ]
+    if "conversion" in figures:
+        lines.append(conversion_line(figures["conversion"]))
     advisors = [a for a in figures["advisors"] if a["role"] == "advisor"]
     if advisors:
         busiest = max(advisors, key=lambda a: (a["contacts"], -a["staff_id"]))
@@ -211,7 +214,6 @@ def dashboard_lines(figures: dict[str, Any], label: str) -> list[str]:
         lines.append(f"· 联系最多：{busiest['name']}（{busiest['contacts']}次）；"
                      f"销售最高：{best['name']}（{fmt_yuan(float(Decimal(best['sales_amount'])))}）")
     return lines
-
 
 
 class ActionTeamDashboard(StaffAction):

@@ -485,3 +485,27 @@ class Reminder(Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     day: Mapped[dt.date] = mapped_column(Date)
+
+
+class ClientPreference(Base):
+    """A client's own choices about what the jobs send them: no monthly statement (不要再给我发账单)."""
+
+    __tablename__ = "client_preferences"
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    statements_off: Mapped[bool] = mapped_column(default=False, server_default="0")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ClientStatement(Base):
+    """A client's monthly 财富账单 as shown at `/statements/{token}`: display-ready, masked JSON frozen when the job
+    made it, behind an unguessable expiring token (the rules of proposals' share tokens)."""
+
+    __tablename__ = "client_statements"
+    __table_args__ = (UniqueConstraint("client_id", "month", name="uq_client_statements_client_month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM, the month the statement covers
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    share_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)

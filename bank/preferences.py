@@ -1,4 +1,5 @@
-"""A staff member's own choices about the scheduled jobs: when the morning briefing comes, or that it does not."""
+"""Own choices about the scheduled jobs: a staff member's (when the morning briefing comes, or that it does not) and
+a client's (no monthly statement: every job that sends one checks `statements_opted_out`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bank.models import StaffPreference
+from bank.models import ClientPreference, StaffPreference
 from calc import clock
 
 
@@ -83,3 +84,26 @@ def stop_briefing(session: Session, staff_id: int) -> BriefingChoice:
     row.briefing_off, row.updated_at = True, clock.now()
     session.flush()
     return _choice(row)
+
+
+# --- clients -------------------------------------------------------------------------------------------------
+def statements_opted_out(session: Session, client_ids: Sequence[int] | None = None) -> set[int]:
+    """The clients (optionally only among `client_ids`) who asked for no monthly statement, in one statement."""
+    query = select(ClientPreference.client_id).where(ClientPreference.statements_off.is_(True))
+    if client_ids is not None:
+        query = query.where(ClientPreference.client_id.in_(list(client_ids)))
+    return set(session.scalars(query))
+
+
+def set_statements_wanted(session: Session, client_id: int, wanted: bool) -> bool:
+    """Record whether client `client_id` wants the monthly statement; returns whether that changed anything."""
+    row = session.get(ClientPreference, client_id)
+    if row is None:
+        if wanted:
+            return False  # wanted is the default: nothing to store
+        row = ClientPreference(client_id=client_id, statements_off=False, updated_at=clock.now())
+        session.add(row)
+    changed = bool(row.statements_off) == wanted
+    row.statements_off, row.updated_at = not wanted, clock.now()
+    session.flush()
+    return changed

@@ -3,7 +3,7 @@
 Sections: maturities in the next days with a suitable reinvestment, pushes the client has not answered, contact
 next steps that are due, clients in loss (services/rules.py) with a calming point, risk assessments expired or
 expiring, allocations drifted from the last check-up's target, birthdays, and mass sends waiting for the
-advisor's confirmation. `build_briefings` reads every given advisor's clients in a fixed number of statements
+advisor's confirmation (each client's, and each monthly statement's one task for all clients). `build_briefings` reads every given advisor's clients in a fixed number of statements
 (no query per advisor or client), so the scheduler's run and a chat request ("今天有什么要做的") share it.
 """
 
@@ -17,7 +17,17 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bank.clients import phone_tail
-from bank.models import Client, Contact, Holding, ModelPortfolio, Notification, PortfolioPush, Product, Staff
+from bank.models import (
+    Client,
+    Contact,
+    Holding,
+    JobRun,
+    ModelPortfolio,
+    Notification,
+    PortfolioPush,
+    Product,
+    Staff,
+)
 from calc.money import fmt_pct, fmt_wan
 from calc.risk import RISK_VALID_DAYS, assessment_expired
 from services.maturities import pick_reinvestment
@@ -28,8 +38,10 @@ from wecom.messages import MARKDOWN_MAX_BYTES
 WEEKDAYS = "一二三四五六日"
 NEXT_STEP_MAX_AGE_DAYS = 30
 TITLES = {"maturities": "到期", "pushes": "推送待确认", "next_steps": "约定跟进", "losses": "持仓浮亏",
-          "risk": "风险测评", "drift": "配置偏离", "birthdays": "生日", "mass": "群发待确认"}
-CLIENT_KINDS = tuple(k for k in TITLES if k != "mass")
+          "risk": "风险测评", "drift": "配置偏离", "birthdays": "生日", "mass": "群发待确认",
+          "statements": "账单群发待确认"}
+CLIENT_KINDS = tuple(k for k in TITLES if k not in ("mass", "statements"))
+STATEMENT_TASK = ("statement", "statement_mass")  # services/statements.py: its job name and its tasks' kind
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,22 @@ def _mass_pending(session: Session, out: dict[int, Briefing]) -> None:
         out[advisor_id].add("mass", Line(None, f"{count}条客户消息等您确认群发", "在企业微信「客户联系-群发助手」确认"))
 
 
+def _statement_tasks(session: Session, out: dict[int, Briefing], now: dt.datetime, settings: Settings) -> None:
+    """Each advisor's monthly-statement mass send not yet known to be confirmed (within WeCom's confirm days)."""
+    advisors = {b.advisor_userid: sid for sid, b in out.items()}
+    rows = session.execute(
+        select(JobRun.recipient, JobRun.period, Notification.payload)
+        .join(Notification, Notification.id == JobRun.notification_id)
+        .where(JobRun.job == STATEMENT_TASK[0], JobRun.recipient.in_(list(advisors)),
+               Notification.kind == STATEMENT_TASK[1], Notification.state.in_(("pending", "awaiting_advisor")),
+               Notification.created_at >= now - dt.timedelta(days=settings.outbox_mass_confirm_days))
+        .order_by(JobRun.id)).all()
+    for userid, month, payload in rows:
+        count = len((payload or {}).get("external_userid") or [])
+        out[advisors[userid]].add("statements", Line(None, f"{int(month[5:])}月财富账单通知（{count}位客户）待确认群发",
+                                                     "在企业微信「客户联系-群发助手」确认发送"))
+
+
 def build_briefings(session: Session, advisor_ids: Sequence[int], now: dt.datetime,
                     settings: Settings) -> dict[int, Briefing]:
     """The briefings of these advisors at `now`, every section complete and ranked (most urgent first)."""
@@ -211,6 +239,7 @@ def build_briefings(session: Session, advisor_ids: Sequence[int], now: dt.dateti
     _rules(session, out, today, settings)
     _clients(session, out, today, settings)
     _mass_pending(session, out)
+    _statement_tasks(session, out, now, settings)
     return out
 
 

@@ -30,7 +30,10 @@ from bank.models import (
 )
 from bank.notifications import count_dead
 from bank.notifications import dead_letters as list_dead
+from calc import clock
 from services.fallbacks import fallback_figures
+from services.reminders import conversion
+from services.settings import get_settings
 from wecom.masking import mask_id
 
 MAX_PERIOD_DAYS = 366
@@ -185,9 +188,12 @@ def _period(start: dt.date, end: dt.date) -> dict[str, Any]:
     return {"start": start.isoformat(), "end": end.isoformat(), "days": (end - start).days + 1}
 
 
-def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end: dt.date) -> dict[str, Any]:
+def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end: dt.date,
+                   acted_days: int | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """The manager's team over [start, end]: DAU by day, feature usage, proposals, contacts, pushes, orders and
-    sales by advisor. Raises NotAManager for a staff id that is not a manager, PeriodError for a bad period."""
+    sales by advisor, and how many of the briefings' reminders the advisors acted on within `acted_days`
+    (default: the setting REMINDER_ACTED_DAYS; windows closing after `today`, default today, are still open).
+    Raises NotAManager for a staff id that is not a manager, PeriodError for a bad period."""
     check_period(start, end)
     manager = session.get(Staff, manager_staff_id)
     if manager is None or manager.role != "manager":
@@ -228,6 +234,9 @@ def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end:
         "dead_letters": dead_letters(session, actors),
         # Messages the bot did not understand, with their masked wording (services/fallbacks.py).
         "fallbacks": fallback_figures(session, actors, lo, hi),
+        # Reminders acted on, by advisor and by kind (services/reminders.py).
+        "conversion": conversion(session, [m.id for m in members if m.role == "advisor"], start, end,
+                                 acted_days or get_settings().reminder_acted_days, today or clock.today()),
     }
 
 

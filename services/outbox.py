@@ -161,7 +161,7 @@ class Outbox:
         with session_scope(self.url) as session:
             waiting = [(n.id, n.recipient, n.external_id, n.sent_at) for n in
                        outbox.awaiting_confirmation(session, moment - dt.timedelta(minutes=1))]
-            advisors = {r: outbox.advisor_userid_of(session, r) for r in {w[1] for w in waiting}}
+            advisors = {r: outbox.advisor_userid_of(session, r) if is_external(r) else r for r in {w[1] for w in waiting}}
         for note_id, recipient, task_id, created in waiting:
             try:
                 answer = api.call(routes.MASS_RESULT, {"msgid": task_id, "userid": advisors[recipient] or "",
@@ -170,8 +170,7 @@ class Outbox:
                 log.warning("outbox %s: mass-send result not read (%s)", note_id, error.errcode or error.status)
                 counts["waiting"] += 1
                 continue
-            status = next((int(item.get("status", 0)) for item in answer.get("send_list") or []
-                           if item.get("external_userid") == recipient), 0)
+            status = _mass_status(answer.get("send_list") or [], recipient)
             if status == 0 and created is not None and created > deadline:
                 counts["waiting"] += 1
                 continue
@@ -261,6 +260,8 @@ class Outbox:
     # --- routes -----------------------------------------------------------------------------------------
     def _send(self, message: Notification, stamp: Callable[[], dt.datetime]) -> Outcome:
         external = is_external(message.recipient)
+        if message.path == routes.MASS_SEND:
+            return self._mass_task(message, stamp)
         if message.path and not (external and message.path == routes.KF_SEND):
             return self._as_is(message, message.path, dict(message.payload or {}), stamp)
         if not external:
@@ -284,6 +285,23 @@ class Outbox:
         if message.recipient in str(answer.get("invaliduser") or "").split("|"):
             raise _Undeliverable(f"{path}: invaliduser（不在应用可见范围内）")
         return self._record(message, "sent", outbox.mark_sent, route=kind, external_id=_msgid(answer), now=stamp())
+
+    def _mass_task(self, message: Notification, stamp: Callable[[], dt.datetime]) -> Outcome:
+        """A mass-send task a job built for many clients (the monthly statement): like any mass send it waits for
+        its advisor's confirmation; it fails only when none of its clients is the advisor's contact."""
+        api = self.api("app")
+        if api is None:
+            return self._record(message, "wait", outbox.postpone, stamp() + NOT_CONFIGURED_PAUSE)
+        body = dict(message.payload or {})
+        answer = api.call(routes.MASS_SEND, body)
+        failed, wanted = set(answer.get("fail_list") or []), set(body.get("external_userid") or [])
+        if wanted and failed >= wanted:
+            raise _Undeliverable(routes.NOT_A_CONTACT)
+        if failed:
+            log.warning("mass send %s: %d of %d clients are not the advisor's contacts", message.id, len(failed),
+                        len(wanted))
+        return self._record(message, "awaiting_advisor", outbox.mark_awaiting_advisor, str(answer.get("msgid")),
+                            advisor=str(body.get("sender") or message.recipient), now=stamp())
 
     def _check_rate(self, recipient: str, moment: dt.datetime) -> None:
         """WeCom drops a member's app messages past 30 a minute without a word: wait for a free slot."""
@@ -352,6 +370,24 @@ class Outbox:
         with session_scope(self.url) as session:
             return [outbox.add_notification(session, advisor, routes.advisor_notice(count), kind="mass_pending",
                                             now=moment).id for advisor, count in sorted(waiting.items())]
+
+
+def _mass_status(send_list: list[dict[str, Any]], recipient: str) -> int:
+    """WeCom's status of a mass send (0 unsent, 1 sent, 2 not a contact, 3 already got one today). A task for one
+    client reads that client's row; a task a job built for many (addressed to its advisor) counts as sent once
+    any client got it, its advisor having confirmed it, and as failed only when every client failed.
+
+    >>> _mass_status([{"external_userid": "wmA", "status": 2}, {"external_userid": "wmB", "status": 1}], "zhangmin")
+    1
+    >>> _mass_status([{"external_userid": "wmA", "status": 2}], "wmA")
+    2
+    """
+    if is_external(recipient):
+        return next((int(item.get("status", 0)) for item in send_list if item.get("external_userid") == recipient), 0)
+    statuses = [int(item.get("status", 0)) for item in send_list]
+    if 1 in statuses:
+        return 1
+    return statuses[0] if statuses and 0 not in statuses else 0
 
 
 def _msgid(answer: dict[str, Any]) -> str | None:

@@ -28,7 +28,11 @@ from apscheduler.triggers.cron import CronTrigger
 
 from calc import clock
 from services.briefing_job import JobReport, send_briefings
+from services.nav_alerts import send_nav_alerts
+from services.nav_intake import take_in_navs
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
+from services.statements import send_statements
+from services.weekly_report import send_weekly_reports
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,10 @@ def jobs(settings: Settings) -> list[Job]:
     """Every job, from the settings. The briefing wakes every 5 minutes: each advisor may choose their time."""
     return [
         Job("briefing", {"minute": "*/5"}, settings.briefing_enabled, send_briefings),
+        Job("nav_intake", {"minute": "5,35"}, settings.nav_intake_enabled, take_in_navs),
+        Job("nav_alerts", {"minute": "10,40"}, settings.nav_alerts_enabled, send_nav_alerts),
+        Job("weekly_report", {"minute": "*/15"}, settings.weekly_report_enabled, send_weekly_reports),
+        Job("statement", {"day": "1-12", "minute": "45"}, settings.statement_enabled, send_statements),
     ]
 
 

@@ -74,6 +74,33 @@ class Settings(BaseSettings):
                                         description="Share of a portfolio off its last check-up's target that is drift")
     reminder_acted_days: int = Field(default=3, ge=1,
                                      description="Days within which a contact, proposal or push counts as acting")
+    # The managers' weekly report (services/weekly_report.py): the first working day of each week.
+    weekly_report_enabled: bool = Field(default=True, description="Send each manager the team's weekly report")
+    weekly_report_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                                  description="Time of the weekly report on the first working day of the week")
+    weekly_report_grace_minutes: int = Field(default=480, ge=0, description="How late a missed weekly report is sent")
+    # Monthly statements (services/statements.py): on the first working day, from this time, for the grace days.
+    statement_enabled: bool = Field(default=True, description="Announce each client's monthly 财富账单")
+    statement_at: str = Field(default="09:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                              description="Time on the month's first working day the statements go out")
+    statement_grace_days: int = Field(default=3, ge=0, description="How many days late missed statements still go")
+    statement_ttl_days: int = Field(default=90, ge=1, description="Days a statement's link stays valid")
+    # NAV intake (services/nav_intake.py) and market-event alerts (services/nav_alerts.py).
+    nav_intake_enabled: bool = Field(default=True, description="Load new NAVs (file drop; demo continuation)")
+    nav_inbox_dir: str = Field(default="var/nav-inbox",
+                               description="Directory of NAV files (*.csv: product_code,date,nav); done ones move on")
+    nav_demo_continuation: bool = Field(
+        default=True, description="Demo profile only: continue each product's NAV series up to today (seeded)")
+    nav_demo_seed: int = Field(default=42, description="Seed of the demo continuation")
+    nav_alerts_enabled: bool = Field(default=True, description="Alert advisors and managers to NAV falls")
+    nav_alert_day_drop: float = Field(default=0.03, gt=0, lt=1, description="A fall in one day that is an event")
+    nav_alert_window_drop: float = Field(default=0.10, gt=0, lt=1,
+                                         description="A fall over the window (trading days) that is an event")
+    nav_alert_window_days: int = Field(default=20, ge=2, description="Trading days of the window fall")
+    nav_alert_grace_days: int = Field(default=3, ge=0, description="How many days after its day an event is still sent")
+    nav_alert_hours: str = Field(default="08:00-21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
+                                 description="When alerts may go out (China time); outside they wait")
+    nav_alert_max_clients: int = Field(default=10, ge=1, le=30, description="Clients listed in one alert")
 
     @field_validator("public_base_url")
     @classmethod

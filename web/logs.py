@@ -1,13 +1,13 @@
 """Access-log lines without secrets: link tokens in paths and every query string are masked before uvicorn
-writes them (sign-in codes and states travel in query strings; proposal, push, hand-off and sign-in-link tokens
-in paths)."""
+writes them (sign-in codes and states travel in query strings; proposal, statement, push, hand-off and sign-in-link
+tokens in paths)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-TOKEN_PATH = re.compile(r"^(/(?:proposals|pushes|handoffs|auth/link)/)[^/?#]+", re.IGNORECASE)
+TOKEN_PATH = re.compile(r"^(/(?:proposals|statements|pushes|handoffs|auth/link)/)[^/?#]+", re.IGNORECASE)
 
 
 def masked_path(path: str) -> str:

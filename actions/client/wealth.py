@@ -19,12 +19,15 @@ from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.models import CATEGORY_NAMES, STAFF_ROLES
+from calc import clock
 from calc.clock import today
 from calc.errors import CalcInputError
 from calc.money import fmt_pct, fmt_yuan
 from calc.rewards import RewardsResult
 from calc.score import HealthScore
 from lexicon.statements import statement_period
+from services.settings import get_settings
+from services.statements import covered_month, month_name, statement_link
 from services.wealth import (
     DEFAULT_PERIOD,
     StatementView,
@@ -160,7 +163,10 @@ class ActionWealthStatement(_ClientOnlyAction):
     def answer(self, session: Any, client_id: int, tracker: Tracker, day: dt.date) -> list[str] | None:
         period = statement_period(latest_text(tracker)) or DEFAULT_PERIOD
         view = client_statement(session, client_id, period, day)
-        return None if view is None else statement_lines(view)
+        if view is None:
+            return None
+        link = statement_link(session, client_id, clock.now(), get_settings())  # last month's page
+        return statement_lines(view) + ([f"{month_name(covered_month(day)[0])}财富账单：{link}"] if link else [])
 
 
 class ActionWealthScore(_ClientOnlyAction):

@@ -174,6 +174,7 @@ class TestTeamDashboard:
         assert int(figure(text, r"订单(\d+)笔")) == orders
         assert figure(text, r"销售额([\d,]+\.\d\d)元").replace(",", "") == f"{sales:.2f}"
         assert "/dashboard?start=" in text and messages[1]["custom"]["url"].endswith(f"end={today.isoformat()}")
+        assert "待办跟进" in text  # the briefing's reminders and how many the advisors acted on
 
     def test_a_named_period_is_used(self, env: str) -> None:
         messages, _ = run_action(ActionTeamDashboard(), make_tracker("chenjing", "本周团队联系了多少客户",
