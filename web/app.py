@@ -20,6 +20,8 @@ from web.routers import (
     portfolios,
     proposals,
     session,
+    shelf,
+    statements,
 )
 from web.settings import get_settings
 from web.templating import STATIC
@@ -56,6 +58,8 @@ def create_app() -> FastAPI:
     app.include_router(portfolios.router)
     app.include_router(pages.router)
     app.include_router(proposals.router)
+    app.include_router(statements.router)
+    app.include_router(shelf.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
