@@ -314,6 +314,18 @@ class Order(Base):
     push_id: Mapped[int | None] = mapped_column(ForeignKey("portfolio_pushes.id"), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Settlement (services/settlement.py, rules in calc/settlement.py): pending → filled | failed (reason), and
+    # an insurance order → cancelled within its cooling-off period (犹豫期).
+    trade_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    confirm_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    nav: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
+    fee: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    units: Mapped[Decimal | None] = mapped_column(Units, nullable=True)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cooling_off_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    holding_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transaction_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class UsageEvent(Base):

@@ -22,12 +22,14 @@ from bank.models import Client, Order, PortfolioPush, Staff
 from calc.money import fmt_yuan
 from calc.risk import RISK_VALID_DAYS
 from services.notify import notify
+from services.order_caps import order_cap_reason
 from services.portfolios import (
     PortfolioLine,
     find_portfolio,
     portfolio_lines,
 )
 from services.pushes import PushNotFound, load_push, push_amount, unsuitable_reason
+from services.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,14 @@ def _expire(session: Session, push: PortfolioPush, now: dt.datetime) -> None:
 
 
 def confirm_push(session: Session, task_id: str, client: int | Identity, now: dt.datetime,
-                 valid_days: int = RISK_VALID_DAYS) -> ConfirmResult:
+                 valid_days: int = RISK_VALID_DAYS, settings: Settings | None = None) -> ConfirmResult:
     """Confirm the push `task_id` for `client` (id or identity): create its orders exactly once.
 
     Raises PushNotFound for an unknown task id or another client's push. Repeated or concurrent calls all
     return status "confirmed" with the same orders; only the first has `created` True. Suitability and the
-    minimum amounts are checked again now ("refused" with a reason, the push stays pending); an expired push
-    is marked expired ("expired").
+    minimum amounts are checked again now, and the amount against the order caps (ORDER_MAX_AMOUNT, the
+    client's investable assets): "refused" with a reason, the push stays pending; an expired push is marked
+    expired ("expired").
     """
     client_id = client.client_id if isinstance(client, Identity) else client
     push = load_push(session, task_id)
@@ -131,6 +134,10 @@ def confirm_push(session: Session, task_id: str, client: int | Identity, now: dt
     row = session.get(Client, push.client_id)
     assert row is not None
     reason = unsuitable_reason(row, lines, now.date(), valid_days)
+    if reason is None:
+        limits = settings or get_settings()
+        reason = order_cap_reason(session, row, push_amount(push, portfolio), limits.order_max_amount,
+                                  limits.order_max_share_of_assets)
     if reason is not None:
         return _result(session, push, "refused", reason=reason)
     won = session.execute(

@@ -31,6 +31,7 @@ from calc.money import fmt_yuan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 from lexicon.names import names_listed, split_phone_tail, without_phone_tails
 from lexicon.numbers import amount_beyond_bounds, parse_amount
+from services.order_caps import order_cap_reason
 from services.portfolios import (
     CENT,
     PortfolioLine,
@@ -40,6 +41,7 @@ from services.portfolios import (
     portfolio_named_in,
 )
 from services.prospects import portfolio_requirements
+from services.settings import get_settings
 from services.sign_in import NotLinkable, client_link
 
 DEFAULT_TTL_DAYS = 7
@@ -236,7 +238,8 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
     """Check each client for the push without writing anything: suitable recipients and skipped clients.
 
     A client outside the advisor's scope (or unknown) is skipped as "未找到" without naming them. A client with
-    a pending push of the same portfolio is skipped too, so nobody gets the same card twice.
+    a pending push of the same portfolio is skipped too, so nobody gets the same card twice, and so is one for
+    whom the amount breaks an order cap (services/order_caps.py: per order, against investable assets).
     """
     if advisor.role not in STAFF_ROLES or advisor.staff_id is None:
         raise PermissionError("only advisors and managers push portfolios")
@@ -245,6 +248,7 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
     amount = Decimal(amount_per_client).quantize(CENT) if amount_per_client is not None else default_amount(minimum)
     lines = portfolio_lines(portfolio, amount)
     found = _clients(session, advisor, client_ids[:MAX_CLIENTS])
+    caps = get_settings()
     pending = set(session.scalars(select(PortfolioPush.client_id).where(
         PortfolioPush.portfolio_id == portfolio.id, PortfolioPush.status == "pending",
         PortfolioPush.expires_at >= now, PortfolioPush.client_id.in_(list(found)))))
@@ -256,6 +260,8 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
             skipped.append(Skipped(None, "（未找到的客户）", "不在您的客户名单中"))
             continue
         reason = unsuitable_reason(client, lines, now.date(), valid_days)
+        if reason is None:
+            reason = order_cap_reason(session, client, amount, caps.order_max_amount, caps.order_max_share_of_assets)
         if reason is None and cid in pending:
             reason = "已推送过这个组合，正在等客户确认"
         if reason is None and not client.wecom_external_userid:

@@ -31,6 +31,7 @@ from services.briefing_job import JobReport, send_briefings
 from services.nav_alerts import send_nav_alerts
 from services.nav_intake import take_in_navs
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
+from services.settlement import settle_orders
 from services.statements import send_statements
 from services.weekly_report import send_weekly_reports
 
@@ -55,6 +56,7 @@ def jobs(settings: Settings) -> list[Job]:
         Job("nav_alerts", {"minute": "10,40"}, settings.nav_alerts_enabled, send_nav_alerts),
         Job("weekly_report", {"minute": "*/15"}, settings.weekly_report_enabled, send_weekly_reports),
         Job("statement", {"day": "1-12", "minute": "45"}, settings.statement_enabled, send_statements),
+        Job("settlement", {"minute": "20,50"}, settings.settlement_enabled, settle_orders),
     ]
 
 

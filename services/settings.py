@@ -101,6 +101,17 @@ class Settings(BaseSettings):
     nav_alert_hours: str = Field(default="08:00-21:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$",
                                  description="When alerts may go out (China time); outside they wait")
     nav_alert_max_clients: int = Field(default=10, ge=1, le=30, description="Clients listed in one alert")
+    # Order settlement (services/settlement.py, rules in calc/settlement.py) and order caps (services/order_caps.py).
+    settlement_enabled: bool = Field(default=True, description="Settle confirmed orders into holdings")
+    settlement_cut_off: str = Field(default="15:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                                    description="Orders after this time on a trading day trade the next trading day")
+    settlement_nav_grace_days: int = Field(
+        default=3, ge=0, description="Trading days after confirmation to wait for a missing NAV before failing")
+    insurance_cooling_off_days: int = Field(default=15, ge=0,
+                                            description="犹豫期: days from the effective day to cancel a policy")
+    order_max_amount: float = Field(default=5_000_000, gt=0, description="Largest amount of one confirmation (元)")
+    order_max_share_of_assets: float = Field(
+        default=1.0, gt=0, description="Largest confirmation as a share of the client's investable assets")
 
     @field_validator("public_base_url")
     @classmethod
