@@ -17,6 +17,12 @@ from calc.validate import in_range, non_negative
 
 WEIGHTS: Mapping[str, float] = {"activity": 0.30, "allocation": 0.45, "potential": 0.25}
 """Total = 0.30 activity + 0.45 allocation + 0.25 potential: allocation health matters most to the client."""
+SUB_NAMES: Mapping[str, str] = {"activity": "活跃度", "allocation": "配置健康", "potential": "增长潜力"}
+"""The sub-scores as the client reads them (the chat answer and the generated help article)."""
+ALLOCATION_PARTS: Mapping[str, float] = {"balance": 0.4, "diversification": 0.3, "suitability": 0.3}
+"""Allocation health = 100 x (0.4 balance of the three pots + 0.3 diversification + 0.3 suitability)."""
+POTENTIAL_PARTS: Mapping[str, float] = {"elsewhere": 0.7, "maturing": 0.3}
+"""Potential = 100 x min(1, 0.7 share of assets likely held elsewhere + 0.3 maturing share in 90 days)."""
 RECENCY_DAYS = 180
 """Recency of a contact, login or transaction scores ``max(0, 1 - days / 180)``: half a year without = 0."""
 COUNT_TARGETS: Mapping[str, int] = {"contacts": 3, "logins": 6, "transactions": 2}
@@ -113,7 +119,9 @@ def allocation_score(checkup: CheckupResult, holding_risks: Sequence[int | str],
     weights = [w for c, w in checkup.current_allocation.items() if c in ASSET_CLASSES or c == "other"]
     diversification = min(1.0, (1 - sum(w * w for w in weights)) / (1 - 1 / 6)) if sum(weights) > 0 else 0.0
     suitable = sum(1 for r in risks if r <= level) / len(risks) if risks else 1.0
-    value = round(100 * (0.4 * balance + 0.3 * diversification + 0.3 * suitable), 1)
+    parts = ALLOCATION_PARTS
+    value = round(100 * (parts["balance"] * balance + parts["diversification"] * diversification
+                         + parts["suitability"] * suitable), 1)
     parts = [f"三笔钱平衡度{balance * 100:.0f}%", f"分散度{diversification * 100:.0f}%"]
     parts.append("持仓风险都在您的承受范围内" if suitable == 1 else f"有{(1 - suitable) * 100:.0f}%的持仓超出您的风险等级")
     return SubScore(value, "，".join(parts) + "。")
@@ -142,7 +150,7 @@ def potential_score(monthly_income: float, bank_assets: float, maturing_90d: flo
     elsewhere = max(0.0, estimated - assets)
     share = elsewhere / estimated if estimated > 0 else 0.0
     maturing_share = min(1.0, maturing / assets) if assets > 0 else 0.0
-    value = round(100 * min(1.0, 0.7 * share + 0.3 * maturing_share), 1)
+    value = round(100 * min(1.0, POTENTIAL_PARTS["elsewhere"] * share + POTENTIAL_PARTS["maturing"] * maturing_share), 1)
     reason = f"按收入和年龄估算，您在其他机构可能还有约{fmt_yuan(elsewhere)}的资产"
     reason += f"，未来90天有{fmt_yuan(maturing)}产品到期。" if maturing > 0 else "。"
     return SubScore(value, reason)
@@ -201,3 +209,19 @@ def health_score(*, checkup: CheckupResult, client_level: int | str, holding_ris
     total = (WEIGHTS["activity"] * activity.value + WEIGHTS["allocation"] * allocation.value
              + WEIGHTS["potential"] * potential.value)
     return HealthScore(round(min(100.0, max(0.0, total)), 1), activity, allocation, potential, raise_with(checkup))
+
+
+def levers(score: HealthScore) -> list[tuple[str, float]]:
+    """Where the total can still rise, most first: (sub-score key, points of the total it could add), i.e.
+    ``WEIGHTS[k] x (100 - sub-score k)`` rounded to 0.1; sub-scores already full are left out.
+
+    Examples
+    --------
+    >>> s = HealthScore(70.0, SubScore(50.0, ""), SubScore(80.0, ""), SubScore(90.0, ""), [])
+    >>> levers(s)
+    [('activity', 15.0), ('allocation', 9.0), ('potential', 2.5)]
+    """
+    values = {"activity": score.activity.value, "allocation": score.allocation.value,
+              "potential": score.potential.value}
+    room = [(key, round(WEIGHTS[key] * (100 - value), 1)) for key, value in values.items() if value < 100]
+    return sorted((item for item in room if item[1] > 0), key=lambda item: -item[1])

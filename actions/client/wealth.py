@@ -24,7 +24,7 @@ from calc.clock import today
 from calc.errors import CalcInputError
 from calc.money import fmt_pct, fmt_yuan
 from calc.rewards import RewardsResult
-from calc.score import HealthScore
+from calc.score import SUB_NAMES, HealthScore, levers
 from lexicon.statements import statement_period
 from services.settings import get_settings
 from services.statements import covered_month, month_name, statement_link
@@ -84,12 +84,21 @@ def statement_lines(view: StatementView) -> list[str]:
     return lines
 
 
+LEVER_ADVICE = {"activity": "多和理财经理保持联系、常登录看看持仓",
+                "allocation": "让应急、保障、增值三笔钱更平衡，持仓更分散",
+                "potential": "把他行资产和近期到期的资金一起做个规划"}
+"""What raises each sub-score (calc/score.py: SUB_NAMES, levers)."""
+
+
 def score_lines(score: HealthScore) -> list[str]:
     """The health score, its three reasons and what would raise it."""
+    parts = {"activity": score.activity, "allocation": score.allocation, "potential": score.potential}
     lines = [f"您的财富健康分是{score.total:.0f}分（满分100）。",
-             f"· 活跃度{score.activity.value:.0f}分：{score.activity.reason_zh}",
-             f"· 配置健康{score.allocation.value:.0f}分：{score.allocation.reason_zh}",
-             f"· 增长潜力{score.potential.value:.0f}分：{score.potential.reason_zh}"]
+             *(f"· {SUB_NAMES[key]}{part.value:.0f}分：{part.reason_zh}" for key, part in parts.items())]
+    top = levers(score)
+    if top:
+        key, points = top[0]
+        lines.append(f"最能提分的是{SUB_NAMES[key]}：最多还能为总分加{points:.0f}分，{LEVER_ADVICE[key]}。")
     if score.raise_with:
         names = "、".join(CATEGORY_NAMES.get(c, c) for c in score.raise_with)
         lines.append(f"想提高分数，可以考虑补充{names}，或做一次财富体检看看具体建议。")

@@ -4,6 +4,7 @@ rewards — happy paths, a correction, a digression, a cancel and invalid values
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -230,6 +231,12 @@ class TestStatementScoreRewards:
         assert month.startswith("本月（")
         score = texts(chat(client, "我的财富健康分"))[0]
         assert score.startswith("您的财富健康分是") and score.count("\n· ") == 3
+        raise_it = texts(chat(client, "我的健康分要怎样才能再高一点"))[0]
+        parts = {name: float(value) for name, value in re.findall(r"· (\S+?)(\d+)分：", raise_it)}
+        weights = {"活跃度": 0.30, "配置健康": 0.45, "增长潜力": 0.25}  # calc/score.py WEIGHTS, independently
+        room = {name: weights[name] * (100 - value) for name, value in parts.items()}
+        likely = {name for name, points in room.items() if points >= max(room.values()) - 0.5}  # shown rounded
+        assert any(f"最能提分的是{name}" in raise_it for name in likely), raise_it
         rewards = texts(chat(client, "我有哪些权益"))[0]
         assert rewards.startswith("您目前是")
 
