@@ -521,3 +521,58 @@ class ClientStatement(Base):
     share_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ClientTag(Base):
+    """An advisor's own label on one of their clients (高潜, 待回访 …): seen only within the advisor's scope
+    (services/tags.py), once per client, advisor and tag."""
+
+    __tablename__ = "client_tags"
+    __table_args__ = (UniqueConstraint("client_id", "advisor_id", "tag", name="uq_client_tags_client_advisor_tag"),
+                      Index("ix_client_tags_advisor_tag", "advisor_id", "tag"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+REWARD_STATES = ("earned", "granted", "redeemed", "expired")
+
+
+class RewardBenefit(Base):
+    """One 成长权益 of the catalogue (services/rewards_catalogue.yml): what it gives, the calc/rewards rule that
+    grants it (or its points cost), and how many days a granted one stays valid."""
+
+    __tablename__ = "reward_benefits"
+    __table_args__ = (CheckConstraint("valid_days > 0", name="valid_days"),
+                      CheckConstraint("rule_code IS NOT NULL OR points_cost IS NOT NULL", name="how_earned"))
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    gives: Mapped[str] = mapped_column(String(200))
+    rule_code: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    points_cost: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    valid_days: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
+
+
+class RewardEntry(Base):
+    """A client's benefit in the ledger: earned (its benefit paused), granted until `expires_at`, redeemed or
+    expired. Unique per client, rule and period, so granting is idempotent (services/rewards_ledger.py)."""
+
+    __tablename__ = "reward_ledger"
+    __table_args__ = (CheckConstraint(_in("state", REWARD_STATES), name="state"),
+                      UniqueConstraint("client_id", "rule_code", "period", name="uq_reward_ledger_client_rule_period"),
+                      Index("ix_reward_ledger_state_expires", "state", "expires_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = _fk("clients.id", ondelete="CASCADE")
+    benefit_code: Mapped[str] = mapped_column(ForeignKey("reward_benefits.code"))
+    rule_code: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    earned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    granted_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    redeemed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    notification_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

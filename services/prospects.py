@@ -7,6 +7,7 @@ assessment at or above the product's risk level; the others are counted, not lis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -55,8 +56,10 @@ class ProspectList:
     skipped_unsuitable: int = 0
 
 
-def _positions(session: Session, viewer: Identity | None, today: dt.date) -> list[tuple[Client, Decimal, Decimal, Decimal]]:
-    """(client, total assets, idle cash, maturing in 30 days) for every visible client, in one statement.
+def _positions(session: Session, viewer: Identity | None, today: dt.date,
+               among: Collection[int] | None = None) -> list[tuple[Client, Decimal, Decimal, Decimal]]:
+    """(client, total assets, idle cash, maturing in 30 days) for every visible client (only those `among`, a
+    segment's or a tag's clients, when given), in one statement.
 
     Idle cash is deposit and cash-management money not already counted as maturing.
     """
@@ -75,23 +78,23 @@ def _positions(session: Session, viewer: Identity | None, today: dt.date) -> lis
         .group_by(Holding.client_id)
         .subquery()
     )
-    rows = session.execute(
-        select(Client, sums.c.total, sums.c.idle, sums.c.maturing)
-        .outerjoin(sums, sums.c.cid == Client.id)
-        .where(Client.id.in_(visible_client_ids(viewer)))
-        .order_by(Client.id)
-    ).all()
+    query = (select(Client, sums.c.total, sums.c.idle, sums.c.maturing)
+             .outerjoin(sums, sums.c.cid == Client.id)
+             .where(Client.id.in_(visible_client_ids(viewer))))
+    if among is not None:
+        query = query.where(Client.id.in_(list(among)))
+    rows = session.execute(query.order_by(Client.id)).all()
     money = lambda v: Decimal(v or 0).quantize(Decimal("0.01"))  # noqa: E731
     return [(c, money(t), money(i), money(m)) for c, t, i, m in rows]
 
 
 def _rank_for(
     session: Session, viewer: Identity | None, today: dt.date, risk_level: str, min_amount: Decimal,
-    target: str, limit: int, valid_days: int,
+    target: str, limit: int, valid_days: int, among: Collection[int] | None = None,
 ) -> ProspectList:
     items: list[tuple[bool, Prospect]] = []
     unassessed = unsuitable = 0
-    for client, total, idle, maturing in _positions(session, viewer, today):
+    for client, total, idle, maturing in _positions(session, viewer, today, among):
         if level_rank(client.risk_level) is None or assessment_expired(client.risk_assessed_on, today, valid_days):
             unassessed += 1
             continue
@@ -112,9 +115,10 @@ def _rank_for(
 
 def prospects_for_product(
     session: Session, viewer: Identity | None, product_code: str, today: dt.date, limit: int = 10,
-    valid_days: int = RISK_VALID_DAYS,
+    valid_days: int = RISK_VALID_DAYS, among: Collection[int] | None = None,
 ) -> ProspectList:
-    """The viewer's suitable clients for `product_code`, ranked by idle plus soon-maturing money.
+    """The viewer's suitable clients for `product_code` (only those `among` a segment's or tag's clients, when
+    given), ranked by idle plus soon-maturing money.
 
     Clients whose available money reaches the minimum amount come first.
     """
@@ -122,7 +126,7 @@ def prospects_for_product(
     if product is None:
         raise UnknownProduct(f"product_code: no product {product_code!r}")
     return _rank_for(session, viewer, today, product.risk_level, product.min_amount,
-                     f"{product.name}（{product.code}）", limit, valid_days)
+                     f"{product.name}（{product.code}）", limit, valid_days, among)
 
 
 def product_named_in(session: Session, text: str) -> Product | None:
@@ -145,7 +149,7 @@ def portfolio_requirements(portfolio: ModelPortfolio) -> tuple[str, Decimal]:
 
 def prospects_for_portfolio(
     session: Session, viewer: Identity | None, portfolio_name_or_id: str | int, today: dt.date, limit: int = 10,
-    valid_days: int = RISK_VALID_DAYS,
+    valid_days: int = RISK_VALID_DAYS, among: Collection[int] | None = None,
 ) -> ProspectList:
     """Like prospects_for_product, judged against the portfolio's riskiest item and its minimum amount."""
     query = select(ModelPortfolio).options(selectinload(ModelPortfolio.items).joinedload(ModelPortfolioItem.product))
@@ -155,17 +159,17 @@ def prospects_for_portfolio(
     if portfolio is None:
         raise UnknownProduct(f"portfolio: no model portfolio {portfolio_name_or_id!r}")
     highest, minimum = portfolio_requirements(portfolio)
-    return _rank_for(session, viewer, today, highest, minimum, portfolio.name, limit, valid_days)
+    return _rank_for(session, viewer, today, highest, minimum, portfolio.name, limit, valid_days, among)
 
 
 def prospects_by_assets(
     session: Session, viewer: Identity | None, today: dt.date,
-    tiers: tuple[int, ...] = (50_000, 500_000, 6_000_000), limit: int = 10,
+    tiers: tuple[int, ...] = (50_000, 500_000, 6_000_000), limit: int = 10, among: Collection[int] | None = None,
 ) -> ProspectList:
     """Clients closest below their next asset tier (smallest missing share first), with the amount missing."""
     ordered = sorted(Decimal(t) for t in tiers)
     ranked: list[tuple[Decimal, Prospect]] = []
-    for client, total, idle, maturing in _positions(session, viewer, today):
+    for client, total, idle, maturing in _positions(session, viewer, today, among):
         tier = next((t for t in ordered if total < t), None)
         if tier is None:
             continue

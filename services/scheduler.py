@@ -30,6 +30,7 @@ from calc import clock
 from services.briefing_job import JobReport, send_briefings
 from services.nav_alerts import send_nav_alerts
 from services.nav_intake import take_in_navs
+from services.rewards_ledger import grant_rewards
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
 from services.settlement import settle_orders
 from services.statements import send_statements
@@ -57,6 +58,7 @@ def jobs(settings: Settings) -> list[Job]:
         Job("weekly_report", {"minute": "*/15"}, settings.weekly_report_enabled, send_weekly_reports),
         Job("statement", {"day": "1-12", "minute": "45"}, settings.statement_enabled, send_statements),
         Job("settlement", {"minute": "20,50"}, settings.settlement_enabled, settle_orders),
+        Job("rewards", {"minute": "0,30"}, settings.rewards_enabled, grant_rewards),
     ]
 
 

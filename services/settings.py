@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     order_max_amount: float = Field(default=5_000_000, gt=0, description="Largest amount of one confirmation (元)")
     order_max_share_of_assets: float = Field(
         default=1.0, gt=0, description="Largest confirmation as a share of the client's investable assets")
+    # The rewards ledger (services/rewards_ledger.py): expire every run, grant what is due once a day from this time.
+    rewards_enabled: bool = Field(default=True, description="Grant 成长权益 when a rule is met, and expire old ones")
+    rewards_at: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                            description="Time (China time) from which the day's benefits are granted")
 
     @field_validator("public_base_url")
     @classmethod
