@@ -34,7 +34,9 @@ from calc.errors import CalcInputError
 from services.checkups import DEFAULT_HORIZON_YEARS
 from services.links import public_url
 from services.prospects import UnknownProduct
-from services.shelf import Comparison, ShelfItem, ShelfResult, ask_advisor, browse, compare, parse_shelf_query
+from services.shelf import ShelfItem, ShelfResult, browse, parse_shelf_query
+from services.shelf_compare import Comparison, compare
+from services.shelf_handoff import ask_advisor
 from services.shelf_picks import compare_picks, picked_product
 from services.sign_in import MAX_NEXT_PATH, NotLinkable, UnsafeNextPath, client_link
 

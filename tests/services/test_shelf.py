@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from bank.models import Client, NavPoint, Notification, Product
 from calc.risk import level_rank
 from services.prospects import UnknownProduct
-from services.shelf import ShelfInputError, ask_advisor, browse, compare, parse_shelf_query
+from services.shelf import ShelfInputError, browse, parse_shelf_query
+from services.shelf_compare import compare
+from services.shelf_handoff import ask_advisor
 from tests.demo_staff import TODAY
 
 NOW = dt.datetime.combine(TODAY, dt.time(10, 0))

@@ -23,7 +23,9 @@ from calc import clock
 from charts.render import render
 from lexicon.shelf_terms import RISK_NAMES
 from services.prospects import UnknownProduct
-from services.shelf import ShelfInputError, ShelfQuery, ask_advisor, browse, compare, parse_shelf_query
+from services.shelf import ShelfInputError, ShelfQuery, browse, parse_shelf_query
+from services.shelf_compare import compare
+from services.shelf_handoff import ask_advisor
 from web.deps import SessionDep
 from web.identity import MaybeUser, WebUser
 from web.templating import templates
