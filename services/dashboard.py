@@ -31,6 +31,7 @@ from bank.models import (
 from bank.notifications import count_dead
 from bank.notifications import dead_letters as list_dead
 from calc import clock
+from services.after_sale import after_sale_by_advisor
 from services.fallbacks import fallback_figures
 from services.reminders import conversion
 from services.settings import get_settings
@@ -237,7 +238,40 @@ def team_dashboard(session: Session, manager_staff_id: int, start: dt.date, end:
         # Reminders acted on, by advisor and by kind (services/reminders.py).
         "conversion": conversion(session, [m.id for m in members if m.role == "advisor"], start, end,
                                  acted_days or get_settings().reminder_acted_days, today or clock.today()),
+        # 售后检视: the pushes of the period followed to today, by advisor (services/after_sale.py).
+        "after_sale": after_sale_figures(session, [m.id for m in members if m.role == "advisor"], start, end,
+                                         today or clock.today()),
     }
+
+
+def after_sale_figures(session: Session, staff_ids: list[int], start: dt.date, end: dt.date,
+                       today: dt.date) -> dict[str, Any]:
+    """售后检视 by advisor: pushes made in [start, end], confirmed, money in (yuan), the amount-weighted return
+    since the push dates and the worst drawdown of a client (fractions, None without confirmed money), to today."""
+    rows = after_sale_by_advisor(session, staff_ids, start, end, today)
+    invested = sum((r.invested for r in rows), Decimal(0))
+    value = sum((r.value for r in rows), Decimal(0))
+    drawdowns = [r.worst_drawdown for r in rows if r.worst_drawdown is not None]
+    return {
+        "as_of": today.isoformat(),
+        "advisors": [{"staff_id": r.staff_id, "name": r.name, "pushes": r.pushes, "confirmed": r.confirmed,
+                      "invested": money(r.invested), "value": money(r.value),
+                      "average_return": _rate(r.average_return), "worst_drawdown": _rate(r.worst_drawdown)}
+                     for r in rows],
+        "total": {"pushes": sum(r.pushes for r in rows), "confirmed": sum(r.confirmed for r in rows),
+                  "invested": money(invested), "value": money(value),
+                  "average_return": _rate(float(value / invested - 1) if invested else None),
+                  "worst_drawdown": _rate(min(drawdowns) if drawdowns else None)},
+    }
+
+
+def _rate(rate: float | None) -> float | None:
+    """A fraction kept to 6 decimals for the JSON (pages print it with calc.money.fmt_pct).
+
+    >>> _rate(0.0123456789), _rate(None)
+    (0.012346, None)
+    """
+    return None if rate is None else round(rate, 6)
 
 
 def dead_letters(session: Session, recipients: Select[Any], latest: int = 5) -> dict[str, Any]:

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     order_max_amount: float = Field(default=5_000_000, gt=0, description="Largest amount of one confirmation (元)")
     order_max_share_of_assets: float = Field(
         default=1.0, gt=0, description="Largest confirmation as a share of the client's investable assets")
+    # 售后检视 (services/after_sale.py): the benchmark a push's results are set against unless a page asks for another.
+    after_sale_benchmark: str = Field(
+        default="level", pattern=r"^(level|csi300|bond|[A-Za-z0-9]{2,16})$",
+        description="level (a CSI 300 / rate-bond mix by the portfolio's risk level), csi300, bond or a product code")
     # The rewards ledger (services/rewards_ledger.py): expire every run, grant what is due once a day from this time.
     rewards_enabled: bool = Field(default=True, description="Grant 成长权益 when a rule is met, and expire old ones")
     rewards_at: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",

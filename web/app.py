@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from services.settings import check_profile
 from web import logs
 from web.routers import (
+    after_sale,
     auth,
     briefings,
     chat,
@@ -56,6 +57,7 @@ def create_app() -> FastAPI:
     app.include_router(briefings.router)
     app.include_router(handoffs.router)
     app.include_router(portfolios.router)
+    app.include_router(after_sale.router)
     app.include_router(pages.router)
     app.include_router(proposals.router)
     app.include_router(statements.router)

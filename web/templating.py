@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from calc.money import fmt_yuan
+from calc.money import fmt_pct, fmt_yuan
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -18,4 +18,14 @@ def yuan(amount: str | float) -> str:
     return fmt_yuan(float(amount), unit=False)
 
 
+def pct(rate: float | None) -> str:
+    """A fraction as a percentage for the pages' tables, — when there is none: '1.23%'.
+
+    >>> pct(0.0123), pct(None)
+    ('1.23%', '—')
+    """
+    return "—" if rate is None else fmt_pct(float(rate))
+
+
 templates.env.filters["yuan"] = yuan
+templates.env.filters["pct"] = pct

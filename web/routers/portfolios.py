@@ -28,6 +28,7 @@ from services.pushes import PushExpired, PushNotFound, view_push
 from services.pushes import PushView as PushDetails
 from web.deps import SessionDep
 from web.identity import MaybeUser, WebUser
+from web.routers.after_sale import BenchmarkQuery, load_review, review_context
 from web.templating import templates
 
 log = logging.getLogger(__name__)
@@ -135,15 +136,17 @@ def _load(request: Request, task_id: str, session: Session, user: WebUser | None
 
 @router.get("/pushes/{task_id}", response_class=HTMLResponse, summary="A pushed portfolio for its client",
             responses={404: {"description": "Unknown task id"}, 410: {"description": "Expired"}})
-def push_page(task_id: str, request: Request, user: MaybeUser, session: SessionDep) -> HTMLResponse:
+def push_page(task_id: str, request: Request, user: MaybeUser, session: SessionDep,
+              benchmark: BenchmarkQuery = None) -> HTMLResponse:
     details = _load(request, task_id, session, user)
     if isinstance(details, HTMLResponse):
         return details
     result = None
     if details.status == "confirmed":
         result = push_outcome(session, task_id)
-    return templates.TemplateResponse(request, "push.html", _push_context(details, user, result=result),
-                                      headers=PRIVATE)
+    page = _push_context(details, user, result=result)
+    page["review"] = review_context(load_review(session, user, task_id, benchmark), task_id, benchmark)
+    return templates.TemplateResponse(request, "push.html", page, headers=PRIVATE)
 
 
 def _decide(task_id: str, request: Request, user: WebUser | None, session: Session, confirm: bool) -> Response:
