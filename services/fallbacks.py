@@ -40,7 +40,7 @@ OFFERABLE = frozenset({
     "plan_investment", "plan_pension", "plan_retirement", "plan_simulation",
     "client_profile", "maturity_calendar", "find_prospects", "make_proposal", "log_contact", "backtest_portfolio",
     "my_dashboard", "learning", "push_portfolio", "broadcast_note", "team_dashboard", "my_briefing",
-    "shelf_browse", "shelf_compare", "human_handoff", "help",
+    "shelf_browse", "shelf_compare", "list_client_group", "rank_clients", "human_handoff", "help",
 })
 CONFIG = Path(__file__).resolve().parents[1] / "config.yml"
 _LONG_NUMBER = re.compile(r"[0-9Xx*]{5,}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.client.checkup import client_of
 from actions.forms import latest_text
 from actions.identity import sender
+from actions.requests import request_key
 from actions.usage import record_usage
 from bank.db import session_scope
+from bank.idempotency import recall, remember
 from bank.models import CATEGORY_NAMES, STAFF_ROLES
 from calc import clock
 from calc.clock import today
@@ -26,6 +29,16 @@ from calc.money import fmt_pct, fmt_yuan
 from calc.rewards import RewardsResult
 from calc.score import SUB_NAMES, HealthScore, levers
 from lexicon.statements import statement_period
+from services.rewards_ledger import (
+    Balance,
+    Benefit,
+    EntryView,
+    NothingToRedeem,
+    balance,
+    catalogue,
+    grant_due,
+    redeem,
+)
 from services.settings import get_settings
 from services.statements import covered_month, month_name, statement_link
 from services.wealth import (
@@ -105,19 +118,29 @@ def score_lines(score: HealthScore) -> list[str]:
     return lines
 
 
-def rewards_lines(rewards: RewardsResult) -> list[str]:
-    """Rewards earned and the next tier.
+def rewards_lines(rewards: RewardsResult, held: Balance | None = None, now: dt.datetime | None = None) -> list[str]:
+    """The tier, the benefits held (what each gives, until when; expiring soon marked), and the next tier.
 
     >>> from calc.rewards import Reward
     >>> rewards_lines(RewardsResult([Reward("tier_up", "升级为金卡客户", "达到门槛。")], "金卡客户", "财富客户", 440000.0))
-    ['您目前是金卡客户。', '已获得的权益：', '· 升级为金卡客户：达到门槛。', '再增加440,000.00元在本行的资产即可升级为财富客户。']
+    ['您目前是金卡客户。', '目前没有可兑换的权益。', '再增加440,000.00元在本行的资产即可升级为财富客户。']
     """
     lines = [f"您目前是{rewards.current_tier}。"]
-    if rewards.earned:
-        lines.append("已获得的权益：")
-        lines += [f"· {r.title_zh}：{r.reason_zh}" for r in rewards.earned]
+    redeemable = held.redeemable if held else []
+    soon = {view.id for view in held.expiring_soon} if held else set()
+    if redeemable:
+        lines.append("可兑换的权益：")
+        for view in redeemable[:5]:
+            until = f"，{view.expires_at:%Y-%m-%d}前有效" if view.expires_at else ""
+            left = view.days_left(now) if now else None
+            mark = f"（还剩{left}天，即将到期）" if view.id in soon and left is not None else ""
+            lines.append(f"· {view.name}：{view.gives}{until}{mark}")
+        lines.append("想用哪一项，直接说“兑换" + redeemable[0].name + "”即可，我会通知理财经理为您安排。")
     else:
-        lines.append("目前还没有新获得的权益。")
+        lines.append("目前没有可兑换的权益。")
+    if held and held.redeemed:
+        last = held.redeemed[0]
+        lines.append(f"最近兑换：{last.name}（{last.redeemed_at:%Y-%m-%d}）" if last.redeemed_at else f"最近兑换：{last.name}")
     if rewards.next_tier:
         lines.append(f"再增加{fmt_yuan(rewards.amount_to_next_tier)}在本行的资产即可升级为{rewards.next_tier}。")
     else:
@@ -191,7 +214,7 @@ class ActionWealthScore(_ClientOnlyAction):
 
 
 class ActionMyRewards(_ClientOnlyAction):
-    """成长权益: what the client earned and what the next tier needs."""
+    """成长权益: the tier, what the client holds and can redeem (granted now if due), what expires soon."""
 
     feature, feature_zh = "rewards", "成长权益"
 
@@ -199,4 +222,89 @@ class ActionMyRewards(_ClientOnlyAction):
         return "action_my_rewards"
 
     def answer(self, session: Any, client_id: int, tracker: Tracker, day: dt.date) -> list[str] | None:
-        return rewards_lines(client_rewards(session, client_id, day))
+        now = clock.now()
+        grant_due(session, now, [client_id], present=[client_id])
+        return rewards_lines(client_rewards(session, client_id, day), balance(session, client_id, now), now)
+
+
+def benefit_in_text(text: str, held: list[EntryView], offered: Sequence[Benefit] = ()) -> EntryView | None:
+    """The held benefit a message names: by its name, else by the most words it shares with what a benefit gives
+    ("那张申购费券" → 基金申购费1折券); the only one held when the message names none of `offered` (the catalogue);
+    None when unclear or when the benefit named is not held.
+
+    >>> a = EntryView(1, "tier_upgrade_gift", "升级礼遇", "基金申购费1折券1张", "granted", "", None, None, None)
+    >>> b = EntryView(2, "welcome_back_salon", "回归礼遇", "财富沙龙入场席位1个", "granted", "", None, None, None)
+    >>> [benefit_in_text(t, [a, b]).code for t in ("我要用那张申购费券", "兑换沙龙席位", "用一下回归礼遇")]
+    ['tier_upgrade_gift', 'welcome_back_salon', 'welcome_back_salon']
+    >>> benefit_in_text("兑换权益", [a, b]) is None, benefit_in_text("兑换权益", [a]).code
+    (True, 'tier_upgrade_gift')
+    >>> benefit_in_text("兑换沙龙席位", [a], [a, b]) is None
+    True
+    """
+    candidates = {item.code: (item.name, item.gives) for item in [*offered, *held]}
+    named = [code for code, (name, _) in candidates.items() if name in text]
+    if not named:
+        pairs = {text[i:i + 2] for i in range(len(text) - 1)}
+        scores = {code: sum(pair in gives for pair in pairs) for code, (_, gives) in candidates.items()}
+        best = max(scores.values(), default=0)
+        named = [code for code, score in scores.items() if score == best] if best > 0 else []
+    if len(named) == 1:
+        return next((view for view in held if view.code == named[0]), None)
+    if not named and len({view.code for view in held}) == 1:
+        return held[0]
+    return None
+
+
+class ActionRedeemReward(Action):
+    """Redeem one of the client's benefits ("我要用那张申购费券"); the advisor is told through the outbox. Done once
+    per message (bank/idempotency.py): a replayed turn answers as before and redeems nothing twice."""
+
+    def name(self) -> str:
+        return "action_redeem_reward"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        ok, identity = sender(dispatcher, tracker)
+        if not ok:
+            return []
+        client_id = client_of(identity)
+        if client_id is None:
+            staff = identity is not None and identity.role in STAFF_ROLES
+            dispatcher.utter_message(
+                response="utter_wealth_staff_only_clients" if staff else "utter_wealth_clients_only",
+                feature="权益兑换")
+            return []
+        key, now = request_key(tracker, self.name()), clock.now()
+        try:
+            with session_scope() as session:
+                done = recall(session, key)
+                if done is None:
+                    grant_due(session, now, [client_id], present=[client_id])
+                    held = balance(session, client_id, now).redeemable
+                    pick = benefit_in_text(latest_text(tracker), held, catalogue())
+                    if pick is None:
+                        _ask_which(dispatcher, held)
+                        return []
+                    redeemed = redeem(session, client_id, pick.code, now)
+                    done = {"name": redeemed.name, "gives": redeemed.gives}
+                    remember(session, key, done, now)
+        except NothingToRedeem:
+            dispatcher.utter_message(response="utter_rewards_nothing_to_redeem")
+            return []
+        except (SQLAlchemyError, CalcInputError, LookupError, ValueError) as error:
+            log.error("redeem failed: %s", type(error).__name__)
+            dispatcher.utter_message(response="utter_wealth_failed", feature="权益兑换")
+            return []
+        record_usage(tracker, "rewards_redeem")
+        dispatcher.utter_message(response="utter_rewards_redeemed", name=done.get("name", ""),
+                                 gives=done.get("gives", ""))
+        return []
+
+
+def _ask_which(dispatcher: CollectingDispatcher, held: list[EntryView]) -> None:
+    """No benefit held, or several and the message does not say which: say so, with one button per benefit."""
+    if not held:
+        dispatcher.utter_message(response="utter_rewards_nothing_to_redeem")
+        return
+    names = list(dict.fromkeys(view.name for view in held))
+    dispatcher.utter_message(response="utter_rewards_which", items="、".join(names),
+                             buttons=[{"title": name, "payload": f"兑换{name}"} for name in names])
