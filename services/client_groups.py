@@ -48,6 +48,32 @@ def group_in_text(session: Session, viewer: Identity | None, text: str, today: d
     return None
 
 
+GROUP_WORDS = ("客户", "家庭", "青年")
+"""Segment names that already say they are people ("金卡客户", "新婚家庭"); any other name ("退休", a tag "高潜")
+narrows a list only when the text calls it a group of clients ("退休客户", "高潜的客户", "标了高潜的")."""
+
+
+def narrowing_group(session: Session, viewer: Identity | None, text: str, today: dt.date,
+                    settings: Settings | None = None) -> ClientGroup | None:
+    """The group `text` narrows a list to (prospects, a briefing): as `group_in_text`, but a bare word that only
+    shares a segment's or tag's name ("退休规划", "高潜力") does not narrow anything.
+
+    >>> called_a_group("退休", "适合退休规划的客户"), called_a_group("退休", "退休客户里谁适合稳健组合")
+    (False, True)
+    >>> called_a_group("金卡客户", "我的金卡客户今天有什么要做的"), called_a_group("高潜", "标了高潜的客户")
+    (True, True)
+    """
+    group = group_in_text(session, viewer, text, today, settings)
+    return group if group is not None and called_a_group(group.label, text) else None
+
+
+def called_a_group(label: str, text: str) -> bool:
+    """Whether `text` names `label` as a group of clients (see GROUP_WORDS)."""
+    if label.endswith(GROUP_WORDS):
+        return label in text
+    return any(phrase in text for phrase in (f"{label}客户", f"{label}的客户", f"标了{label}", f"{label}标签"))
+
+
 def briefing_among(briefing: Briefing, client_ids: Collection[int]) -> Briefing:
     """The briefing's lines about these clients only ("今天高潜客户有什么要做的"); lines about no client (the
     mass-send counts) are left out, sections left empty disappear."""

@@ -20,6 +20,7 @@ from lexicon.periods import Period, PeriodParseError, parse_period
 from lexicon.when import clock_time, day_named
 from services.briefing_job import briefing_url
 from services.briefings import briefing_for, briefing_text
+from services.client_groups import briefing_among, narrowing_group
 from services.settings import get_settings
 
 STOP_WORDS = ("以后", "再也", "不要再", "别再", "关掉", "关闭", "取消", "停掉", "停止")
@@ -59,6 +60,10 @@ class ActionBriefing(StaffAction):
         now = clock.now_in(settings.scheduler_timezone)
         with self.session() as session:
             briefing = briefing_for(session, viewer.staff_id, now, settings)
+            group = narrowing_group(session, viewer, latest_text(tracker), now.date(), settings)
+        if group is not None:  # "沉睡客户今天有什么要跟进的": only that segment's or tag's clients
+            briefing = briefing_among(briefing, group.client_ids)
+            dispatcher.utter_message(text=f"只看{group.label}（{len(group.client_ids)}位）的待办：")
         record_usage(tracker, "briefing", sections=len(briefing.ordered))
         lines = briefing_text(briefing, settings.briefing_max_lines, briefing_url(briefing.day))
         for message in split_messages(lines, per_message=14):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +22,7 @@ from actions.usage import record_usage
 from bank.directory import Identity
 from bank.models import ModelPortfolio
 from calc import clock
+from services.client_groups import narrowing_group
 from services.portfolios import portfolio_named_in, portfolio_names
 from services.prospects import (
     ProspectList,
@@ -32,6 +34,8 @@ from services.prospects import (
 from services.talking_points import prospects_by_allocation, prospects_by_rewards
 
 LIMIT = 8
+ALL = 100_000
+"""Ranked in full before keeping a group's clients (rankings that cannot narrow to a group themselves)."""
 MODES = (
     ("rewards", re.compile(r"权益|奖励|升级|回归|礼遇|积分")),
     ("allocation", re.compile(r"配置|三笔钱|缺口|失衡|不合理|保障不足")),
@@ -76,19 +80,27 @@ def _ranked(session: Session, viewer: Identity, text: str, day: dt.date
             ) -> tuple[ProspectList, str, ModelPortfolio | None] | None:
     """(prospects, what they were ranked for, the model portfolio named) for what `text` asks; None when it
     names nothing to rank for."""
+    group = narrowing_group(session, viewer, text, day)  # "我的金卡客户里…", "高潜客户中…": only those clients
+    among = group.client_ids if group is not None else None
+    within = f"{group.label}中" if group is not None else ""
     portfolio = portfolio_named_in(session, text)
     if portfolio is not None:
-        found = prospects_for_portfolio(session, viewer, portfolio.id, day, limit=LIMIT)
-        return found, f"适合“{portfolio.name}”", portfolio
+        found = prospects_for_portfolio(session, viewer, portfolio.id, day, limit=LIMIT, among=among)
+        return found, f"{within}适合“{portfolio.name}”", portfolio
     product = product_named_in(session, text)
     if product is not None:
-        found = prospects_for_product(session, viewer, product.code, day, limit=LIMIT)
-        return found, f"适合“{product.name}”（{product.risk_level}）", None
+        found = prospects_for_product(session, viewer, product.code, day, limit=LIMIT, among=among)
+        return found, f"{within}适合“{product.name}”（{product.risk_level}）", None
     mode = mode_of(text)
     if mode is None:
         return None
     rank, target = RANKINGS[mode]
-    return rank(session, viewer, day, limit=LIMIT), target, None
+    if among is None:
+        return rank(session, viewer, day, limit=LIMIT), target, None
+    everyone = rank(session, viewer, day, limit=ALL)
+    members = set(among)
+    return (replace(everyone, items=[p for p in everyone.items if p.client_id in members][:LIMIT]),
+            f"{within}{target}", None)
 
 
 class ActionFindProspects(StaffAction):

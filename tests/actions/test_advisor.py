@@ -202,6 +202,29 @@ class TestProspects:
         assert ids and marker in messages[0]["text"]
         assert not any(e["name"] == "adv_portfolio_id" for e in events)
 
+    def test_a_named_segment_or_tag_narrows_the_prospects(self) -> None:
+        from calc.clock import today
+        from services.prospects import prospects_for_portfolio
+        from services.segments import segment_members
+        from services.tags import add_tag
+
+        with session_scope() as s:
+            viewer = who_is(s, "zhangmin")
+            gold = [m.client_id for m in segment_members(s, viewer.staff_id, "tier_gold", today())]
+            expected = [p.client_id for p in prospects_for_portfolio(s, viewer, 1, today(), limit=8, among=gold).items]
+        messages, events = say(ActionFindProspects(), "zhangmin", "我的金卡客户里谁适合稳健组合", "find_prospects")
+        ids = next(e["value"] for e in events if e["name"] == "adv_prospect_ids")
+        assert ids == expected and set(ids) <= set(gold) and "金卡客户中适合“稳健组合”" in messages[0]["text"]
+        with session_scope() as s:
+            add_tag(s, who_is(s, "zhangmin"), ZHANG_WEI_28, "高潜")
+        messages, events = say(ActionFindProspects(), "zhangmin", "标了高潜的客户里三笔钱缺口大的", "find_prospects")
+        assert next(e["value"] for e in events if e["name"] == "adv_prospect_ids") in ([ZHANG_WEI_28], [])
+        # A word that only shares a segment's name narrows nothing: 退休规划 is not 退休客户.
+        _, events = say(ActionFindProspects(), "zhangmin", "找找适合稳健组合的客户，做退休规划用", "find_prospects")
+        with session_scope() as s:
+            everyone = [p.client_id for p in prospects_for_portfolio(s, who_is(s, "zhangmin"), 1, today(), limit=8).items]
+        assert next(e["value"] for e in events if e["name"] == "adv_prospect_ids") == everyone
+
     def test_without_a_target_it_asks(self) -> None:
         messages, events = say(ActionFindProspects(), "zhangmin", "帮我找潜力客户", "find_prospects")
         assert [m["response"] for m in messages] == ["utter_adv_ask_prospect_target"] and events == []

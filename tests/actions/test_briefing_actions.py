@@ -78,3 +78,23 @@ def test_a_logged_next_step_gets_its_date() -> None:
     with session_scope() as session:
         last = session.scalars(select(Contact).order_by(Contact.id.desc())).first()
         assert last is not None and (last.next_step, last.next_step_on) == ("下周三回访", dt.date(2026, 12, 9))
+
+
+@pytest.mark.usefixtures("bank_env")
+def test_a_briefing_narrowed_to_a_segment_names_only_its_clients() -> None:
+    from services.briefings import briefing_for
+    from services.segments import segment_members
+    from services.settings import get_settings
+
+    with frozen(NOW):
+        messages, _ = run_action(ActionBriefing(), make_tracker("zhangmin", "测评过期的客户今天要跟进什么", "my_briefing"))
+        with session_scope() as session:
+            staff_id = session.scalar(select(Staff.id).where(Staff.wecom_userid == "zhangmin"))
+            members = {m.client_id for m in segment_members(session, staff_id, "risk_expired", NOW.date())}
+            full = briefing_for(session, staff_id, NOW, get_settings())
+    assert members and messages[0]["text"].startswith(f"只看测评过期（{len(members)}位）的待办")
+    text = "\n".join(str(m["text"]) for m in messages[1:])
+    shown = {line.client_id for section in full.ordered for line in section.lines if line.client_id}
+    others = [line.text for section in full.ordered for line in section.lines
+              if line.client_id and line.client_id not in members]
+    assert shown - members and not any(other.split("（")[0] + "（" in text for other in others[:5])
