@@ -25,6 +25,7 @@ from calc.money import fmt_yuan
 from services.links import public_url
 from services.portfolios import portfolio_choices
 from services.prospects import UnknownProduct
+from services.push_products import kind_title
 from services.pushes import (
     DEFAULT_TTL_DAYS,
     PushDraft,
@@ -54,8 +55,12 @@ def skipped_lines(skipped: list[Skipped], limit: int = LIST_LIMIT) -> list[str]:
 
 
 def preview_text(preview: PushPreview) -> str:
-    """The advisor's preview: the portfolio and amount, who will get it and who is skipped and why."""
-    lines = [f"{preview.portfolio_name}（最高风险{preview.risk_level}），每位客户{fmt_yuan(preview.amount)}："]
+    """The advisor's preview: the portfolio or product and amount (the premium for insurance, with its 犹豫期), who
+    will get it and who is skipped and why."""
+    risk = f"最高风险{preview.risk_level}" if preview.kind != "single" else f"风险等级{preview.risk_level}"
+    lines = [f"{preview.portfolio_name}（{risk}），每位客户{fmt_yuan(preview.amount)}："]
+    if preview.cooling_off:
+        lines.append(preview.cooling_off)
     if preview.suitable:
         names = [f"{r.name}（{r.risk_level}）" for r in preview.suitable]
         lines.append(f"可推送{len(preview.suitable)}位：{name_list(names)}")
@@ -68,10 +73,13 @@ def preview_text(preview: PushPreview) -> str:
 def client_card(view: PushView, advisor_name: str) -> tuple[str, dict[str, Any]]:
     """The text and card a client receives: 确认 / 暂不 buttons and the link to the push page (their one-time
     sign-in link to it when the view carries one, services.sign_in)."""
+    how = "按组合下单" if view.kind != "single" else "下单"
     text = (f"您的理财经理{advisor_name}为您推荐“{view.portfolio_name}”（风险等级{view.risk_level}），"
-            f"金额{fmt_yuan(view.amount)}，{view.expires_at:%m月%d日}前有效。点“确认”即按组合下单，点“暂不”不会购买。")
-    card = {"title": f"组合推荐：{view.portfolio_name}", "url": view.link or public_url(push_path(view.task_id)),
-            "button_text": "查看组合", "task_id": view.task_id,
+            f"金额{fmt_yuan(view.amount)}，{view.expires_at:%m月%d日}前有效。{view.cooling_off}"
+            f"点“确认”即{how}，点“暂不”不会购买。")
+    card = {"title": f"{kind_title(view.kind, view.cooling_off)}：{view.portfolio_name}",
+            "url": view.link or public_url(push_path(view.task_id)),
+            "button_text": "查看组合" if view.kind != "single" else "查看详情", "task_id": view.task_id,
             "buttons": [["确认", button_payload("confirm_push", view.task_id)],
                         ["暂不", button_payload("decline_push", view.task_id)]]}
     return text, card
@@ -117,6 +125,9 @@ class ActionPushPreview(_PushAction):
             draft = PushDraft("portfolio")
         if draft.missing == "portfolio":
             dispatcher.utter_message(response="utter_push_ask_portfolio", portfolios=_choices())
+            return []
+        if draft.missing == "shares":
+            dispatcher.utter_message(text=draft.problem)
             return []
         if draft.missing == "readable_amount":
             dispatcher.utter_message(response="utter_push_amount_unreadable")

@@ -50,7 +50,8 @@ def order_lines(result: ConfirmResult) -> str:
     """The orders of a confirmation, one line each, and the total."""
     lines = [f"· {o.name} {fmt_yuan(o.amount)}" for o in result.orders]
     total = sum((o.amount for o in result.orders), Decimal(0))
-    return "\n".join([*lines, f"合计{len(result.orders)}笔，{fmt_yuan(total)}"])
+    note = [result.cooling_off] if result.cooling_off else []  # insurance: its 犹豫期
+    return "\n".join([*lines, f"合计{len(result.orders)}笔，{fmt_yuan(total)}", *note])
 
 
 def _task_id(tracker: Tracker) -> str | None:
@@ -107,7 +108,7 @@ def _offer_pending(dispatcher: CollectingDispatcher, views: list[PushView]) -> N
     for view in views[:5]:
         dispatcher.utter_message(
             text=(f"{view.portfolio_name}（{view.risk_level}），{fmt_yuan(view.amount)}，理财经理{view.advisor_name}推荐，"
-                  f"{view.expires_at:%m月%d日}前有效。详情：{view.link or public_url(push_path(view.task_id))}"),
+                  f"{view.expires_at:%m月%d日}前有效。{view.cooling_off}详情：{view.link or public_url(push_path(view.task_id))}"),
             buttons=[{"title": "确认", "payload": button_payload("confirm_push", view.task_id)},
                      {"title": "暂不", "payload": button_payload("decline_push", view.task_id)}])
 

@@ -59,6 +59,8 @@ INSURANCE_CATEGORIES = ("annuity_insurance", "critical_illness_insurance", "life
 TRANSACTION_KINDS = ("buy", "sell", "dividend", "maturity", "premium")
 CONTACT_KINDS = ("phone", "visit", "salon")
 PROPOSAL_KINDS = ("checkup", "plan_investment", "plan_pension", "plan_retirement", "plan_simulation")
+PORTFOLIO_KINDS = ("model", "single", "adhoc")
+"""A house model portfolio, one product pushed on its own, or a mix an advisor named for a push."""
 PUSH_STATUSES = ("pending", "confirmed", "declined", "expired")
 ORDER_STATUSES = ("pending", "submitted", "filled", "cancelled", "failed")
 MEETING_KINDS = ("morning", "evening", "experience")
@@ -266,6 +268,9 @@ class ModelPortfolio(Base):
     risk_level: Mapped[str] = mapped_column(String(2))
     description: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    # 'model' (the house's, listed everywhere) or, made on demand by a push and listed nowhere, 'single' (one
+    # product) or 'adhoc' (a mix the advisor named); services/push_products.py.
+    kind: Mapped[str] = mapped_column(String(8), default="model", server_default="model")
 
     items: Mapped[list[ModelPortfolioItem]] = relationship(back_populates="portfolio", cascade="all, delete-orphan")
 

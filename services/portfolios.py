@@ -26,6 +26,7 @@ class PortfolioLine:
     weight: float
     min_amount: Decimal
     amount: Decimal
+    category: str = ""
 
 
 def split_amount(total: Decimal, weights: Sequence[float]) -> list[Decimal]:
@@ -60,7 +61,7 @@ def portfolio_lines(portfolio: ModelPortfolio, amount: Decimal) -> list[Portfoli
     items = sorted(portfolio.items, key=lambda i: (-i.weight, i.product.code))
     parts = split_amount(amount, [i.weight for i in items])
     return [PortfolioLine(i.product_id, i.product.code, i.product.name, i.product.risk_level, i.weight,
-                          Decimal(i.product.min_amount), part) for i, part in zip(items, parts, strict=True)]
+                          Decimal(i.product.min_amount), part, i.product.category) for i, part in zip(items, parts, strict=True)]
 
 
 def find_portfolio(session: Session, key: str | int) -> ModelPortfolio:
@@ -76,8 +77,8 @@ def find_portfolio(session: Session, key: str | int) -> ModelPortfolio:
 
 
 def portfolio_named_in(session: Session, text: str) -> ModelPortfolio | None:
-    """The model portfolio a message names ("稳健组合", or just "稳健"), the longest name first."""
-    names = session.execute(select(ModelPortfolio.id, ModelPortfolio.name)).all()
+    """The house model portfolio a message names ("稳健组合", or just "稳健"), the longest name first."""
+    names = session.execute(select(ModelPortfolio.id, ModelPortfolio.name).where(ModelPortfolio.kind == "model")).all()
     for pid, name in sorted(names, key=lambda row: -len(row[1])):
         short = name.removesuffix("组合")
         if name in text or (len(short) >= 2 and short in text):
@@ -86,9 +87,10 @@ def portfolio_named_in(session: Session, text: str) -> ModelPortfolio | None:
 
 
 def portfolio_names(session: Session) -> list[tuple[str, str]]:
-    """(name, risk level) of every model portfolio, for a re-ask that lists the choices."""
+    """(name, risk level) of every house model portfolio (not a push's single product or mix), for a re-ask."""
     return [(n, r) for n, r in session.execute(
-        select(ModelPortfolio.name, ModelPortfolio.risk_level).order_by(ModelPortfolio.id))]
+        select(ModelPortfolio.name, ModelPortfolio.risk_level).where(ModelPortfolio.kind == "model")
+        .order_by(ModelPortfolio.id))]
 
 
 def portfolio_choices(session: Session) -> str:

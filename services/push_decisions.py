@@ -28,6 +28,7 @@ from services.portfolios import (
     find_portfolio,
     portfolio_lines,
 )
+from services.push_products import cooling_off_note
 from services.pushes import PushNotFound, load_push, push_amount, unsuitable_reason
 from services.settings import Settings, get_settings
 
@@ -51,6 +52,7 @@ class ConfirmResult:
     orders: list[PortfolioLine] = field(default_factory=list)
     created: bool = False
     reason: str = ""
+    cooling_off: str = ""  # the 犹豫期 sentence when the push holds insurance (services.push_products)
 
 
 def advisor_notice(result: ConfirmResult) -> tuple[str, str] | None:
@@ -101,7 +103,8 @@ def _result(session: Session, push: PortfolioPush, status: str, *, created: bool
                                         else "", product.risk_level if product else "", item.weight if item else 0.0,
                                         Decimal(product.min_amount) if product else Decimal(0), Decimal(order.amount)))
     return ConfirmResult(status, push.id, push.task_id, portfolio.name, client.id, client.name, advisor.wecom_userid,
-                         push_amount(push, portfolio), orders, created, reason)
+                         push_amount(push, portfolio), orders, created, reason,
+                         cooling_off_note(portfolio_lines(portfolio, push_amount(push, portfolio))))
 
 
 def _expire(session: Session, push: PortfolioPush, now: dt.datetime) -> None:

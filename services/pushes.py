@@ -1,4 +1,5 @@
-"""Portfolio pushes: an advisor sends a model portfolio to clients, each client confirms or declines once.
+"""Portfolio pushes: an advisor sends a model portfolio, one product (insurance too) or a mix of products they name
+(services/push_products.py) to clients, each client confirms or declines once.
 
 Suitability is checked per client when pushing and again when confirming: a valid (present, unexpired) risk
 assessment at or above every item's product risk, and an amount that meets every item's minimum. A
@@ -41,6 +42,15 @@ from services.portfolios import (
     portfolio_named_in,
 )
 from services.prospects import portfolio_requirements
+from services.push_products import (
+    SharesProblem,
+    cooling_off_note,
+    product_portfolio,
+    products_named,
+    read_shares,
+    weights_for,
+    without_spans,
+)
 from services.settings import get_settings
 from services.sign_in import NotLinkable, client_link
 
@@ -100,6 +110,8 @@ class PushPreview:
     amount: Decimal
     suitable: list[Recipient] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    kind: str = "model"  # ModelPortfolio.kind: 'model', 'single' (one product) or 'adhoc' (a named mix)
+    cooling_off: str = ""  # the 犹豫期 sentence when the push holds insurance (services.push_products)
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,8 @@ def unsuitable_reason(client: Client, lines: Sequence[PortfolioLine], today: dt.
     above = [line for line in lines if not is_suitable(str(client.risk_level), line.risk_level)]
     if above:
         worst = max(above, key=lambda line: level_rank(line.risk_level) or 0)
-        return f"风险等级{client.risk_level}低于组合中“{worst.name}”的{worst.risk_level}"
+        within = "组合中" if len(lines) > 1 else ""
+        return f"风险等级{client.risk_level}低于{within}“{worst.name}”的{worst.risk_level}"
     short = [line for line in lines if line.amount < line.min_amount]
     if short:
         return f"“{short[0].name}”分到{fmt_yuan(short[0].amount)}，低于起购额{fmt_yuan(short[0].min_amount)}"
@@ -184,6 +197,7 @@ class PushDraft:
 
     missing: str | None
     preview: PushPreview | None = None
+    problem: str = ""  # missing "shares": what is wrong with the shares named, in Chinese
 
 
 def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime, *,
@@ -191,12 +205,28 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
                shown_client_ids: Sequence[int] = ()) -> PushDraft:
     """Read a push request ("把稳健组合推给张伟、王芳，每人5万") and preview it, writing nothing.
 
-    The portfolio is the one the text names, else `remembered_portfolio`; the clients are the names in the text
-    and the `person` entities, else (for "推给他们") the prospect list just shown. Raises UnknownProduct or
-    ValueError for a stale remembered portfolio.
+    The portfolio is the model portfolio the text names, else the products it names ("把稳健添利90天推给张伟",
+    "远航纯债和天天利各一半": a single-product or ad-hoc portfolio, equal shares unless the text gives them; bad
+    shares give missing "shares" with the problem), else `remembered_portfolio`; the clients are the names in
+    the text and the `person` entities, else (for "推给他们") the prospect list just shown. Raises
+    UnknownProduct or ValueError for a stale remembered portfolio.
     """
     named = portfolio_named_in(session, text)
-    key = named.id if named else remembered_portfolio
+    products = products_named(session, text)
+    if named and (named.name in text or not any(named.name.removesuffix("组合") in p.name for p in products)):
+        products = []  # "稳健组合" / "稳健" names the model portfolio, "稳健添利90天" a product
+    shares = read_shares(text)
+    if products:
+        try:
+            key: object = product_portfolio(session, products, weights_for(len(products), shares),
+                                            advisor.staff_id).id
+        except SharesProblem as problem:
+            return PushDraft("shares", problem=str(problem))
+        text = without_spans(text, shares.spans)
+        for product in products:  # "福寿定期寿险20年": a name's digits are no amount
+            text = text.replace(product.name, "，" * len(product.name))
+    else:
+        key = named.id if named else remembered_portfolio
     if key is None:
         return PushDraft("portfolio")
     portfolio_id = find_portfolio(session, str(int(float(str(key))))).id
@@ -270,7 +300,8 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
             skipped.append(Skipped(cid, client.name, reason))
         else:
             suitable.append(Recipient(cid, client.name, str(client.risk_level), client.wecom_external_userid))
-    return PushPreview(portfolio.id, portfolio.name, highest, minimum, amount, suitable, skipped)
+    return PushPreview(portfolio.id, portfolio.name, highest, minimum, amount, suitable, skipped, portfolio.kind,
+                       cooling_off_note(lines))
 
 
 def push_portfolio(session: Session, advisor: Identity, portfolio_id: int | str, client_ids: Sequence[int],
@@ -343,6 +374,8 @@ class PushView:
     link: str | None = None
     """A one-time sign-in link to this page for the client (on cards and chat lists, see
     `with_sign_in_links`); None on the page itself."""
+    kind: str = "model"
+    cooling_off: str = ""
 
 
 def with_sign_in_links(session: Session, views: Sequence[PushView], now: dt.datetime) -> list[PushView]:
@@ -387,11 +420,12 @@ def _view(session: Session, push: PortfolioPush, now: dt.datetime) -> PushView:
     advisor = session.get(Staff, push.advisor_id)
     assert client is not None and advisor is not None
     amount = push_amount(push, portfolio)
+    lines = portfolio_lines(portfolio, amount)
     expired = push.status == "expired" or (push.status == "pending" and now > push.expires_at)
     return PushView(push.id, push.task_id, push.status, expired, portfolio.id, portfolio.name,
                     portfolio_requirements(portfolio)[0], portfolio.description, client.id, mask_name(client.name),
-                    advisor.name, amount, portfolio_lines(portfolio, amount), push.created_at, push.expires_at,
-                    push.decided_at)
+                    advisor.name, amount, lines, push.created_at, push.expires_at, push.decided_at,
+                    kind=portfolio.kind, cooling_off=cooling_off_note(lines))
 
 
 def pending_pushes(session: Session, client_id: int, now: dt.datetime) -> list[PushView]:

@@ -27,6 +27,7 @@ MIN_NAME_PART = 3
 _SEPARATORS = re.compile(r"以及|还是|或者|对比|比较|比一比|比比|[和与跟及或、，,；;/]|vs|pk", re.IGNORECASE)
 _ORDINAL = re.compile(r"第\s*([0-9０-９一二两三四五六七八九十]{1,3})\s*(?:个|款|只|支|项|条|种|名)?")
 _ALL_SHOWN = re.compile(r"(这|那|上面|刚才|前)(几|两|二|三)(个|款|只|支|种|样)|它们|他们俩|这俩|那俩")
+_NUMBER = re.compile(r"[0-9.,%]+")
 _GENERIC = frozenset({*CATEGORY_WORDS, "理财", "债券", "基金", "混合", "股票", "指数", "保险", "存款", "定期",
                       "现金", "货币", "理财产品", "债券基金", "股票基金", "指数基金", "混合基金", "货币基金"})
 
@@ -60,7 +61,8 @@ def _by_part_of_name(products: Sequence[Product], part: str) -> Product | None:
     best: tuple[int, Product] | None = None
     for product in products:
         piece = _common(part, product.name)
-        if len(piece) >= MIN_NAME_PART and piece not in _GENERIC and (best is None or len(piece) > best[0]):
+        if len(piece) >= MIN_NAME_PART and piece not in _GENERIC and not _NUMBER.fullmatch(piece) \
+                and (best is None or len(piece) > best[0]):  # "5000" is an amount, not "中证500"
             best = (len(piece), product)
     return best[1] if best else None
 

@@ -24,6 +24,7 @@ from services.backtests import portfolio_backtest
 from services.portfolios import find_portfolio, portfolio_lines
 from services.prospects import UnknownProduct, portfolio_requirements
 from services.push_decisions import ConfirmResult, confirm_push, decline_push, push_outcome, tell_advisor
+from services.push_products import kind_title
 from services.pushes import PushExpired, PushNotFound, view_push
 from services.pushes import PushView as PushDetails
 from web.deps import SessionDep
@@ -112,6 +113,7 @@ def portfolio_chart(portfolio_id: int, session: SessionDep) -> Response:
 def _push_context(details: PushDetails, user: WebUser | None, note: str = "", result: ConfirmResult | None = None
                   ) -> dict[str, Any]:
     return {"user": user, "push": details, "status_name": STATUS_NAMES.get(details.status, details.status),
+            "kind_title": kind_title(details.kind, details.cooling_off),
             "amount": fmt_yuan(float(details.amount)),
             "lines": [(line.name, line.code, line.risk_level, fmt_pct(line.weight, 0), fmt_yuan(float(line.amount)))
                       for line in details.lines],
