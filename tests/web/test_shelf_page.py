@@ -133,3 +133,11 @@ def test_asking_the_advisor_hands_off_once_with_the_product(valid: httpx.Client,
                                                            Notification.kind == "handoff")).all()
         mine = [n for n in notes if (n.card or {}).get("product", {}).get("code") == "WM090"]
         assert len(mine) == 1 and "符合适当性" in mine[0].text
+
+
+def test_an_advisor_is_shown_how_to_push_a_product_and_a_client_is_not(shelf_web: Service, valid: httpx.Client) -> None:
+    for advisor in as_who(shelf_web.url, "zhangmin"):
+        page = advisor.get("/shelf", params={"q": "随时能取的"}).text
+        names = re.findall(r'推给客户：在对话中发送“把(.+?)推给客户姓名”', page)
+        assert names and len(names) == len(codes_on(page)) and "问理财经理" not in page
+    assert "推给客户" not in valid.get("/shelf", params={"q": "随时能取的"}).text

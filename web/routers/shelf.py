@@ -152,7 +152,8 @@ def _shelf_response(request: Request, user: WebUser | None, session: SessionDep,
     return templates.TemplateResponse(request, "shelf.html", {
         "user": user, "r": result, "form": form, "client": client, "flash": flash,
         "categories": CATEGORY_NAMES, "risks": RISK_NAMES, "terms": TERM_CHOICES, "liquidities": LIQUIDITY_NAMES,
-        "sorts": SORT_NAMES, "may_ask": user is not None and user.role == "client"}, headers=PRIVATE)
+        "sorts": SORT_NAMES, "may_ask": user is not None and user.role == "client",
+        "may_push": user is not None and user.role == "advisor"}, headers=PRIVATE)
 
 
 @router.get("/api/shelf", summary="The product shelf as JSON (the same filters as the page)",
