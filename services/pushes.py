@@ -32,6 +32,7 @@ from calc.money import fmt_yuan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 from lexicon.names import names_listed, split_phone_tail, without_phone_tails
 from lexicon.numbers import amount_beyond_bounds, parse_amount
+from services.client_groups import narrowing_group
 from services.order_caps import order_cap_reason
 from services.portfolios import (
     CENT,
@@ -208,7 +209,8 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
     The portfolio is the model portfolio the text names, else the products it names ("把稳健添利90天推给张伟",
     "远航纯债和天天利各一半": a single-product or ad-hoc portfolio, equal shares unless the text gives them; bad
     shares give missing "shares" with the problem), else `remembered_portfolio`; the clients are the names in
-    the text and the `person` entities, else (for "推给他们") the prospect list just shown. Raises
+    the text and the `person` entities, else a segment or tag the text calls a group ("推给我的金卡客户"), else (for
+    "推给他们") the prospect list just shown. Raises
     UnknownProduct or ValueError for a stale remembered portfolio.
     """
     named = portfolio_named_in(session, text)
@@ -233,8 +235,9 @@ def draft_push(session: Session, advisor: Identity, text: str, now: dt.datetime,
     names = names_in_text(session, advisor, text)
     names += [p for p in entity_names if p and not any(n.startswith(p) for n in names)]
     client_ids, unknown = resolve_names(session, advisor, names, now.date())
-    if not names:
-        client_ids = list(shown_client_ids)
+    if not names:  # "推给他们": the list just shown; "推给我的金卡客户": a segment's or tag's clients
+        group = narrowing_group(session, advisor, text, now.date())
+        client_ids = group.client_ids if group is not None else list(shown_client_ids)
     if not client_ids and not unknown:
         return PushDraft("clients")
     amount = parse_amount(without_phone_tails(text))

@@ -177,3 +177,16 @@ class TestConfirmAndSettle:
 def _order_ids(url: str, push_id: int) -> list[int]:
     with session_scope(url) as s:
         return list(s.scalars(select(Order.id).where(Order.push_id == push_id)))
+
+
+def test_a_push_to_a_segment_or_tag_previews_its_clients(session: Session, cast: Cast) -> None:
+    from services.tags import add_tag
+
+    cid, _name = unique_client(session, cast)
+    add_tag(session, cast.advisor, cid, "重点")
+    session.flush()
+    draft = draft_push(session, cast.advisor, "把稳健添利90天理财推给标了重点的客户", NOW)
+    assert draft.missing is None and draft.preview is not None
+    assert [r.client_id for r in draft.preview.suitable] == [cid] and not draft.preview.skipped  # a suitable C3
+    # "退休规划" only shares a word with the 退休 segment: no group, and nobody named or shown, so it asks.
+    assert draft_push(session, cast.advisor, "把稳健添利90天理财推给做退休规划的", NOW).missing == "clients"
