@@ -12,11 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.client.checkup import client_of
+from actions.client.wealth import client_or_refuse
 from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
-from bank.models import STAFF_ROLES
 from services.statements import set_statements
 
 log = logging.getLogger(__name__)
@@ -34,12 +33,8 @@ class ActionStatementPreference(Action):
         ok, identity = sender(dispatcher, tracker)
         if not ok:
             return []
-        client_id = client_of(identity)
+        client_id = client_or_refuse(dispatcher, identity, FEATURE_ZH)
         if client_id is None:
-            staff = identity is not None and identity.role in STAFF_ROLES
-            dispatcher.utter_message(
-                response="utter_wealth_staff_only_clients" if staff else "utter_wealth_clients_only",
-                feature=FEATURE_ZH)
             return []
         intent: Any = (tracker.latest_message or {}).get("intent", {}).get("name")
         wanted = WANTED.get(str(intent), False)

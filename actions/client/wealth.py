@@ -20,6 +20,7 @@ from actions.identity import sender
 from actions.requests import request_key
 from actions.usage import record_usage
 from bank.db import session_scope
+from bank.directory import Identity
 from bank.idempotency import recall, remember
 from bank.models import CATEGORY_NAMES, STAFF_ROLES
 from calc import clock
@@ -97,6 +98,17 @@ def statement_lines(view: StatementView) -> list[str]:
     return lines
 
 
+def client_or_refuse(dispatcher: CollectingDispatcher, identity: Identity | None, feature_zh: str) -> int | None:
+    """The id of a sender who is a known client; anyone else is told politely that `feature_zh` is for clients
+    (staff: to ask as their client) and gets None."""
+    client_id = client_of(identity)
+    if client_id is None:
+        staff = identity is not None and identity.role in STAFF_ROLES
+        dispatcher.utter_message(response="utter_wealth_staff_only_clients" if staff else "utter_wealth_clients_only",
+                                 feature=feature_zh)
+    return client_id
+
+
 LEVER_ADVICE = {"activity": "多和理财经理保持联系、常登录看看持仓",
                 "allocation": "让应急、保障、增值三笔钱更平衡，持仓更分散",
                 "potential": "把他行资产和近期到期的资金一起做个规划"}
@@ -162,12 +174,8 @@ class _ClientOnlyAction(Action, ABC):
         ok, identity = sender(dispatcher, tracker)
         if not ok:
             return []
-        client_id = client_of(identity)
+        client_id = client_or_refuse(dispatcher, identity, self.feature_zh)
         if client_id is None:
-            staff = identity is not None and identity.role in STAFF_ROLES
-            dispatcher.utter_message(
-                response="utter_wealth_staff_only_clients" if staff else "utter_wealth_clients_only",
-                feature=self.feature_zh)
             return []
         try:
             with session_scope() as session:
@@ -266,12 +274,8 @@ class ActionRedeemReward(Action):
         ok, identity = sender(dispatcher, tracker)
         if not ok:
             return []
-        client_id = client_of(identity)
+        client_id = client_or_refuse(dispatcher, identity, "权益兑换")
         if client_id is None:
-            staff = identity is not None and identity.role in STAFF_ROLES
-            dispatcher.utter_message(
-                response="utter_wealth_staff_only_clients" if staff else "utter_wealth_clients_only",
-                feature="权益兑换")
             return []
         key, now = request_key(tracker, self.name()), clock.now()
         try:

@@ -54,8 +54,7 @@ def test_no_held_out_utterance_is_in_the_training_data() -> None:
 
 @pytest.fixture(scope="module")
 def agent() -> Any:
-    if not Path(MODEL).exists():
-        pytest.skip("models/current.tar.gz is missing: run `make model`")
+    assert Path(MODEL).exists(), "models/current.tar.gz is missing: `make test-rasa` trains it first (`make model`)"
     return load_model(MODEL)
 
 

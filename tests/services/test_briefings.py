@@ -3,12 +3,9 @@ a client put into it, controls kept out, the WeCom limit, and a fixed number of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import event
 
-from bank.db import get_sessionmaker, session_scope
+from bank.db import session_scope
 from bank.models import Staff
 from services.briefings import (
     TITLES,
@@ -103,18 +100,6 @@ def _staff_id(session: object, userid: str) -> int:
     return int(session.scalar(select(Staff.id).where(Staff.wecom_userid == userid)))  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def statements(bank_url: str) -> Iterator[list[str]]:
-    """Every SQL statement the bank at `bank_url` runs while the test runs."""
-    seen: list[str] = []
-    engine = get_sessionmaker(bank_url).kw["bind"]
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_queries_do_not_grow_with_advisors_or_clients(bank_url: str, seeded: Seeded, statements: list[str]) -> None:

@@ -6,13 +6,12 @@ the team dashboard too, from one SQL statement whatever the number of advisors."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from bank.db import get_sessionmaker, session_scope
+from bank.db import session_scope
 from bank.models import Client, Contact, ModelPortfolio, PortfolioPush, Proposal, Reminder, Staff
 from services.dashboard import team_dashboard
 from services.reminders import conversion
@@ -128,18 +127,6 @@ def test_the_team_dashboard_shows_the_teams_advisors(bank_url: str, situation: S
     assert shown["total"] == {"reminded": 7, "acted": 4, "open": 0, "rate": 57.1}
 
 
-@pytest.fixture
-def statements(bank_url: str) -> Iterator[list[str]]:
-    """Every SQL statement the bank at `bank_url` runs while the test runs."""
-    seen: list[str] = []
-    engine = get_sessionmaker(bank_url).kw["bind"]
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_queries_do_not_grow_with_advisors_or_reminders(bank_url: str, situation: Situation,

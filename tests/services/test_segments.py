@@ -5,14 +5,13 @@ number of queries whatever the number of clients, scoping, and the rankings ("å
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bank.db import get_sessionmaker, session_scope
+from bank.db import session_scope
 from bank.models import INSURANCE_CATEGORIES, LIFE_STAGES, Client, Holding, Product, Proposal, Staff
 from calc.checkup import CATEGORY_CLASS
 from calc.rewards import BASE_TIER_ZH, RewardRules
@@ -205,17 +204,6 @@ class TestScope:
         assert mine == ids(seg.segment_members(session, zhangmin.staff_id, "active", TODAY))
 
 
-@pytest.fixture
-def statements(bank_url: str) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = get_sessionmaker(bank_url).kw["bind"]
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_queries_do_not_grow_with_clients(bank_url: str, statements: list[str]) -> None:

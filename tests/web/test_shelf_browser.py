@@ -20,9 +20,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync"]
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing (/usr/bin/chromium)")
-
-
 @pytest.fixture(scope="module")
 def cast(bank_url: str) -> Cast:
     return prepare_cast(bank_url)
@@ -41,6 +38,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
+        assert CHROMIUM.exists(), "Debian's chromium is missing: `make setup-test-system` installs it"
         chromium = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield chromium
         chromium.close()
