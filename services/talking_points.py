@@ -9,6 +9,7 @@ always three lines; generic openers fill it when the profile says little.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -100,19 +101,25 @@ def _prospect(client: Client, total: Decimal, score: Decimal, reason: str, gap: 
                     score, reason, gap)
 
 
-def _visible(session: Session, viewer: Identity | None) -> list[tuple[Client, Decimal]]:
+def _visible(session: Session, viewer: Identity | None, among: Collection[int] | None = None
+             ) -> list[tuple[Client, Decimal]]:
+    """The viewer's clients (only those `among`, when given) with their total holdings."""
     totals = (select(Holding.client_id.label("cid"), func.sum(Holding.market_value).label("total"))
               .group_by(Holding.client_id).subquery())
-    rows = session.execute(select(Client, totals.c.total).outerjoin(totals, totals.c.cid == Client.id)
-                           .where(Client.id.in_(visible_client_ids(viewer))).order_by(Client.id)).all()
+    query = (select(Client, totals.c.total).outerjoin(totals, totals.c.cid == Client.id)
+             .where(Client.id.in_(visible_client_ids(viewer))).order_by(Client.id))
+    if among is not None:
+        query = query.where(Client.id.in_(list(among)))
+    rows = session.execute(query).all()
     return [(c, Decimal(t or 0).quantize(Decimal("0.01"))) for c, t in rows]
 
 
-def prospects_by_allocation(session: Session, viewer: Identity | None, today: dt.date, limit: int = 10
-                            ) -> ProspectList:
-    """The viewer's clients with the largest three-pots shortfall (relative to the pot's lower target)."""
+def prospects_by_allocation(session: Session, viewer: Identity | None, today: dt.date, limit: int = 10,
+                            among: Collection[int] | None = None) -> ProspectList:
+    """The viewer's clients (only those `among`, a segment's or tag's) with the largest three-pots shortfall
+    (relative to the pot's lower target)."""
     ranked: list[tuple[float, Prospect]] = []
-    for client, total in _visible(session, viewer):
+    for client, total in _visible(session, viewer, among):
         checkup = profile_checkup(session, client.id, today)
         key = largest_gap(checkup)
         if key is None:
@@ -136,12 +143,13 @@ def _last_active(session: Session, client: Client) -> dt.date:
 
 
 def prospects_by_rewards(session: Session, viewer: Identity | None, today: dt.date, limit: int = 10,
-                         rules: RewardRules | None = None, near_share: float = 0.2) -> ProspectList:
-    """Clients close to a 成长权益: within `near_share` of the next tier (by the amount missing), or inactive
-    long enough that coming back earns the welcome-back reward. Nearest first."""
+                         rules: RewardRules | None = None, near_share: float = 0.2,
+                         among: Collection[int] | None = None) -> ProspectList:
+    """Clients (only those `among`, when given) close to a 成长权益: within `near_share` of the next tier (by the
+    amount missing), or inactive long enough that coming back earns the welcome-back reward. Nearest first."""
     rules = rules or RewardRules()
     ranked: list[tuple[float, Prospect]] = []
-    for client, total in _visible(session, viewer):
+    for client, total in _visible(session, viewer, among):
         upper = next(((t, name) for t, name in rules.tiers if float(total) < t), None)
         if upper is not None:
             missing = upper[0] - float(total)

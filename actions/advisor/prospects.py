@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -34,8 +33,6 @@ from services.prospects import (
 from services.talking_points import prospects_by_allocation, prospects_by_rewards
 
 LIMIT = 8
-ALL = 100_000
-"""Ranked in full before keeping a group's clients (rankings that cannot narrow to a group themselves)."""
 MODES = (
     ("rewards", re.compile(r"权益|奖励|升级|回归|礼遇|积分")),
     ("allocation", re.compile(r"配置|三笔钱|缺口|失衡|不合理|保障不足")),
@@ -95,12 +92,7 @@ def _ranked(session: Session, viewer: Identity, text: str, day: dt.date
     if mode is None:
         return None
     rank, target = RANKINGS[mode]
-    if among is None:
-        return rank(session, viewer, day, limit=LIMIT), target, None
-    everyone = rank(session, viewer, day, limit=ALL)
-    members = set(among)
-    return (replace(everyone, items=[p for p in everyone.items if p.client_id in members][:LIMIT]),
-            f"{within}{target}", None)
+    return rank(session, viewer, day, limit=LIMIT, among=among), f"{within}{target}", None
 
 
 class ActionFindProspects(StaffAction):
