@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 from bank.access import AccessDenied, visible_client_ids, visible_clients
 from bank.directory import Identity
 from bank.masking import mask_id_number, mask_phone
-from bank.models import CATEGORY_NAMES, Client, Contact, Holding, Product, Staff
+from bank.models import CATEGORY_NAMES, CONTACT_NAMES, Client, Contact, Holding, Product, Staff
 from calc import clock
 from calc.risk import RISK_VALID_DAYS, assessment_expired
 
 MATURITY_WINDOW_DAYS = 90
 LAST_CONTACTS = 5
-CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
 ZERO = Decimal("0.00")
 
 

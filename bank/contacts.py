@@ -17,11 +17,19 @@ from sqlalchemy.orm import Session
 from bank.access import AccessDenied, can_see_client, visible_client_ids
 from bank.directory import Identity
 from bank.idempotency import recall, remember
-from bank.models import CONTACT_KINDS, STAFF_ROLES, Client, Contact, Order, Product, Transaction
+from bank.models import (
+    CONTACT_KINDS,
+    CONTACT_NAMES,
+    STAFF_ROLES,
+    Client,
+    Contact,
+    Order,
+    Product,
+    Transaction,
+)
 from calc import clock
 
 FOLLOW_UP_DAYS = 30
-CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
 KIND_WORDS: dict[str, tuple[str, ...]] = {
     "salon": ("沙龙", "讲座", "客户活动", "客户会", "茶话会", "交流会"),
     "visit": ("面访", "拜访", "见面", "面谈", "上门", "来网点", "到网点", "来行", "到访", "见了", "面对面"),

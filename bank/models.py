@@ -57,7 +57,9 @@ CATEGORIES = tuple(CATEGORY_NAMES)
 MARKET_CATEGORIES = ("bond_fund", "mixed_fund", "equity_fund", "index_fund", "qdii_fund", "gold")
 INSURANCE_CATEGORIES = ("annuity_insurance", "critical_illness_insurance", "life_insurance")
 TRANSACTION_KINDS = ("buy", "sell", "dividend", "maturity", "premium")
-CONTACT_KINDS = ("phone", "visit", "salon")
+CONTACT_NAMES: dict[str, str] = {"phone": "电访", "visit": "面访", "salon": "沙龙", "message": "企微消息"}
+"""Contact kind → the name advisors use; "message" is something sent through the bot (services/sharing.py)."""
+CONTACT_KINDS = tuple(CONTACT_NAMES)
 PROPOSAL_KINDS = ("checkup", "plan_investment", "plan_pension", "plan_retirement", "plan_simulation")
 PORTFOLIO_KINDS = ("model", "single", "adhoc")
 """A house model portfolio, one product pushed on its own, or a mix an advisor named for a push."""
@@ -262,15 +264,23 @@ class Proposal(Base):
 
 class ModelPortfolio(Base):
     __tablename__ = "model_portfolios"
-    __table_args__ = (CheckConstraint(_in("risk_level", PRODUCT_RISK_LEVELS), name="risk_level"),)
+    __table_args__ = (
+        CheckConstraint(_in("risk_level", PRODUCT_RISK_LEVELS), name="risk_level"),
+        UniqueConstraint("name", "version", name="uq_model_portfolios_name_version"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
     risk_level: Mapped[str] = mapped_column(String(2))
     description: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     # 'model' (the house's, listed everywhere) or, made on demand by a push and listed nowhere, 'single' (one
     # product) or 'adhoc' (a mix the advisor named); services/push_products.py.
     kind: Mapped[str] = mapped_column(String(8), default="model", server_default="model")
+    # A house portfolio is versioned by rows: an edit (services/portfolio_edits.py) adds the next version and
+    # marks this one superseded, so a push keeps pointing at exactly the weights it pushed.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    change_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     items: Mapped[list[ModelPortfolioItem]] = relationship(back_populates="portfolio", cascade="all, delete-orphan")
 
@@ -288,6 +298,18 @@ class ModelPortfolioItem(Base):
 
     portfolio: Mapped[ModelPortfolio] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
+
+
+class HouseView(Base):
+    """One version of the house view: strategic weights of growth money by client level (calc/house_view.py)."""
+
+    __tablename__ = "house_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"C1": {"cash": 0.3, "fixed": 0.7}, ...}
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class PortfolioPush(Base):

@@ -65,8 +65,9 @@ CONCENTRATION_HIGH, CONCENTRATION_MEDIUM = 0.8, 0.5
 SEVERITY_PENALTY: Mapping[str, int] = {"high": 20, "medium": 10, "low": 4}
 """Check-up score = 100 minus these per finding, floored at 0."""
 _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-_CLASS_ZH = {"cash": "现金类", "fixed": "固收类", "mixed": "混合类", "equity": "权益类", "overseas": "海外",
-             "gold": "黄金", "other": "其他"}
+CLASS_ZH: Mapping[str, str] = {"cash": "现金类", "fixed": "固收类", "mixed": "混合类", "equity": "权益类",
+                               "overseas": "海外", "gold": "黄金", "other": "其他"}
+"""Asset class → the name a person reads (the one home of these labels)."""
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,12 @@ def pot_gap(current: float, low: float, high: float) -> float:
     return 0.0
 
 
-def target_allocation(risk_level: str | int, horizon_years: float) -> dict[str, float]:
+def target_allocation(risk_level: str | int, horizon_years: float,
+                      house_view: Mapping[int, Mapping[str, float]] | None = None) -> dict[str, float]:
     """Target weights of growth money by asset class for a risk level and horizon.
 
-    Rule: start from ``BASE_ALLOCATION[level]``; scale the risky classes (mixed, equity, overseas, gold) by
+    Rule: start from the house view's weights for the level (`house_view`, as `check_house_view` accepts it;
+    ``BASE_ALLOCATION`` when None); scale the risky classes (mixed, equity, overseas, gold) by
     ``min(1, horizon_years / FULL_HORIZON_YEARS)`` and give what they lose to fixed; weights sum to 1 exactly
     (fixed takes the remainder). Classes below ``CLASS_MIN_LEVEL`` never appear.
 
@@ -169,7 +172,7 @@ def target_allocation(risk_level: str | int, horizon_years: float) -> dict[str, 
     level = parse_level(risk_level, "C", "risk_level")
     horizon = _checked("horizon_years", horizon_years, "投资期限应在{low}到{high}年之间")
     scale = min(1.0, horizon / FULL_HORIZON_YEARS)
-    base = BASE_ALLOCATION[level]
+    base = (BASE_ALLOCATION if house_view is None else house_view)[level]
     weights = {c: (base.get(c, 0.0) * (scale if c not in ("cash", "fixed") else 1.0)) for c in ASSET_CLASSES}
     weights["fixed"] = 0.0
     weights["fixed"] = 1.0 - sum(weights.values())
@@ -292,12 +295,12 @@ def _growth_findings(inp: CheckupInput, level: int, holdings: Mapping[str, float
     growth_classes = [c for c, w in current.items() if w > 0 and c not in ("cash",)]
     if growth.current > 0 and len(growth_classes) == 1:
         out.append(Finding("single_class", "medium",
-                           f"财富增值的钱只投在{_CLASS_ZH[growth_classes[0]]}一类资产，分散不够。"))
+                           f"财富增值的钱只投在{CLASS_ZH[growth_classes[0]]}一类资产，分散不够。"))
     above = sorted({CATEGORY_CLASS[c] for c, v in holdings.items()
                     if v > 0 and CLASS_MIN_LEVEL.get(CATEGORY_CLASS[c], 1) > level})
     if above:
         out.append(Finding("above_risk_level", "high",
-                           "持有的" + "、".join(_CLASS_ZH[c] for c in above) + f"产品可能超出您C{level}的风险承受能力，"
+                           "持有的" + "、".join(CLASS_ZH[c] for c in above) + f"产品可能超出您C{level}的风险承受能力，"
                            "建议核对产品风险等级。"))
     drift = 0.5 * sum(abs(current.get(c, 0.0) - target.get(c, 0.0)) for c in set(current) | set(target))
     if sum(current.values()) > 0 and drift > 0.3:
@@ -314,14 +317,17 @@ def _findings(inp: CheckupInput, level: int, holdings: Mapping[str, float], pots
     return sorted(out, key=lambda f: _SEVERITY_ORDER[f.severity])
 
 
-def run_checkup(inp: CheckupInput, assumptions: Assumptions | None = None) -> CheckupResult:
+def run_checkup(inp: CheckupInput, assumptions: Assumptions | None = None,
+                house_view: Mapping[int, Mapping[str, float]] | None = None) -> CheckupResult:
     """Run a wealth check-up: three pots, findings, target allocation and a 0-100 score with reasons.
 
     Pots: liquidity = cash-class holdings vs ``[low, high] x monthly expenses`` (emergency months);
     protection = life cover vs ``insurance_multiple x annual income`` (up to 1.5x); growth = all other
     non-insurance holdings vs total minus the liquidity range. Liquidity above twice the high end is a low
     finding. Score = 100 - Σ SEVERITY_PENALTY over the findings, floored at 0; each reason names its deduction.
-    `current_allocation` is the weight by asset class of all investable holdings (cash included).
+    `current_allocation` is the weight by asset class of all investable holdings (cash included). The target
+    allocation starts from `house_view` (the managers' current one, see `check_house_view`) or the built-in
+    ``BASE_ALLOCATION``.
 
     Raises
     ------
@@ -344,7 +350,7 @@ def run_checkup(inp: CheckupInput, assumptions: Assumptions | None = None) -> Ch
     a = resolve(assumptions)
     level, holdings = _validate(inp)
     pots = _pots(inp, holdings, a)
-    target = target_allocation(level, inp.horizon_years)
+    target = target_allocation(level, inp.horizon_years, house_view)
     invest = {c: v for c, v in holdings.items() if CATEGORY_CLASS[c] != "insurance"}
     total = sum(invest.values())
     current: dict[str, float] = {}

@@ -33,6 +33,15 @@ def fmt_pct(rate: float, digits: int = 2) -> str:
     return f"{rate * 100:.{digits}f}%"
 
 
+def fmt_share(weight: float) -> str:
+    """A weight as a person says it, to at most two decimals of a percent and no trailing zeros.
+
+    >>> fmt_share(0.45), fmt_share(0.125), fmt_share(0), fmt_share(1 / 3)
+    ('45%', '12.5%', '0%', '33.33%')
+    """
+    return _plain(Decimal(f"{weight * 100:.2f}")) + "%"
+
+
 def _significant(amount: float, digits: int) -> Decimal:
     """`amount` rounded half-up to `digits` significant digits (0 stays 0)."""
     value = Decimal(repr(float(amount)))

@@ -26,6 +26,7 @@ from services.checkups import (
     level_for_checkup,
     suitable_products,
 )
+from services.house_view import house_allocation
 from services.plan_payloads import plan_payload
 from services.plans import compute_plan
 
@@ -42,7 +43,7 @@ def checkup_proposal(session: Session, viewer: Identity, client_id: int, day: dt
     inp = checkup_input(age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
                         dependants=facts.dependants, holdings=facts.holdings, risk_level=choice.level, facts=facts,
                         insurance=facts.insurance)
-    result = run_checkup(inp)
+    result = run_checkup(inp, house_view=house_allocation(session))
     products = suitable_products(session, choice.level, raise_with(result, 3), 3) if choice.products_allowed else []
     payload = checkup_payload(result, subject=mask_name(facts.name) or "客户", inp=inp, choice=choice,
                               products=products)

@@ -23,10 +23,11 @@ from bank.masking import mask_name
 from bank.models import CATEGORY_NAMES, Client, Holding, Product, Proposal, Transaction
 from bank.proposals import chart_path, create_proposal
 from bank.risk_profiles import LEVEL_NAMES_ZH, RiskStatus, status_of
-from calc.checkup import CATEGORY_CLASS, INPUT_RANGES, CheckupInput, CheckupResult, run_checkup
+from calc.checkup import CATEGORY_CLASS, CLASS_ZH, INPUT_RANGES, CheckupInput, CheckupResult, run_checkup
 from calc.money import fmt_approx, fmt_pct, fmt_range, fmt_yuan
 from calc.risk import RISK_VALID_DAYS, is_suitable, parse_level
 from calc.score import raise_with
+from services.house_view import house_allocation
 from services.links import public_url
 from services.risk import expired_note
 
@@ -49,8 +50,6 @@ CATEGORY_WHY: Mapping[str, str] = {
     "gold": "与股债相关性低，分散风险", "critical_illness_insurance": "补足重疾保障缺口",
     "life_insurance": "补足家庭寿险保障", "annuity_insurance": "锁定长期现金流，适合养老储备",
 }
-CLASS_ZH: Mapping[str, str] = {"cash": "现金类", "fixed": "固收类", "mixed": "混合类", "equity": "权益类",
-                               "overseas": "海外", "gold": "黄金", "other": "其他"}
 POT_LABELS: Mapping[str, str] = {"liquidity": "随时要用的钱", "protection": "家庭保障的钱（寿险保额）",
                                  "growth": "财富增值的钱"}
 
@@ -393,7 +392,7 @@ def checkup_report(session: Session, client_id: int | None, answers: CheckupAnsw
     inp = checkup_input(age=answers.age, monthly_income=answers.monthly_income,
                         monthly_expenses=answers.monthly_expenses, dependants=answers.dependants,
                         holdings=answers.holdings, insurance=answers.insurance, risk_level=choice.level, facts=facts)
-    result = run_checkup(inp)
+    result = run_checkup(inp, house_view=house_allocation(session))
     categories = raise_with(result, n=3)
     products = suitable_products(session, choice.level, categories, 3) if choice.products_allowed else []
     subject = (mask_name(client_name) or "客户") if client_id else "访客"

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from calc.assumptions import DEFAULT
+from calc.checkup import CLASS_ZH
 from calc.money import fmt_approx, fmt_pct, fmt_range, fmt_yuan
 from calc.plans import (
     DEFAULT_RETURN,
@@ -36,8 +37,6 @@ from services.plans import (
 log = logging.getLogger(__name__)
 
 
-CLASS_NAMES = {"cash": "现金类", "fixed": "固收类", "mixed": "混合类", "equity": "权益类", "overseas": "海外",
-               "gold": "黄金"}
 
 
 SENSITIVITY = 0.01
@@ -291,13 +290,13 @@ def _simulation(inputs: Mapping[str, Any], plan: SimulationPlan) -> dict[str, An
                                  ["期限", f"{int(inputs['years'])}年"], ["配置风格", mix],
                                  ["目标金额", fmt_yuan(goal) if goal is not None else "未设定"]]),
             _rows("期末情景分布", [[f"{p}%分位", fmt_approx(v)] for p, v in sorted(final.items())] + chance),
-            _rows("组合构成", [[CLASS_NAMES.get(k, k), fmt_pct(w, 0)] for k, w in weights.items()]),
+            _rows("组合构成", [[CLASS_ZH.get(k, k), fmt_pct(w, 0)] for k, w in weights.items()]),
         ],
         "charts": [projection_chart(plan, goal)],
         "assumptions": [
             ["组合预期年化收益", fmt_pct(float(plan.assumptions["mean"])) + "（由各类资产长期假设加权）"],
             ["组合年化波动", fmt_pct(float(plan.assumptions["vol"]))],
-            *[[f"{CLASS_NAMES.get(k, k)}假设", f"收益{fmt_pct(m)}，波动{fmt_pct(s)}"]
+            *[[f"{CLASS_ZH.get(k, k)}假设", f"收益{fmt_pct(m)}，波动{fmt_pct(s)}"]
               for k, (m, s) in plan.assumptions["class_returns"].items() if k in weights],
             ["模拟方法", f"对数正态月度收益，{int(plan.assumptions['n_paths']):,}条路径，名义金额"],
         ],

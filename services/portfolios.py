@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bank.models import ModelPortfolio, ModelPortfolioItem
+from bank.models import ModelPortfolio, ModelPortfolioItem, Product
 from services.prospects import UnknownProduct
 
 CENT = Decimal("0.01")
+CURRENT_MODELS = and_(ModelPortfolio.kind == "model", ModelPortfolio.superseded_at.is_(None))
+"""The house's model portfolios in force: the version of each that has not been superseded."""
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,13 @@ def portfolio_lines(portfolio: ModelPortfolio, amount: Decimal) -> list[Portfoli
 
 
 def find_portfolio(session: Session, key: str | int) -> ModelPortfolio:
-    """A model portfolio by id or exact name, with its items and products loaded; UnknownProduct otherwise."""
+    """A model portfolio by id (any version) or exact name (the version in force), with its items and products
+    loaded; UnknownProduct otherwise."""
     query = select(ModelPortfolio).options(
         selectinload(ModelPortfolio.items).joinedload(ModelPortfolioItem.product))
     text = str(key).strip()
-    query = query.where(ModelPortfolio.id == int(text)) if text.isdigit() else query.where(ModelPortfolio.name == text)
+    query = (query.where(ModelPortfolio.id == int(text)) if text.isdigit()
+             else query.where(ModelPortfolio.name == text, ModelPortfolio.superseded_at.is_(None)))
     portfolio = session.execute(query).scalar_one_or_none()
     if portfolio is None or not portfolio.items:
         raise UnknownProduct(f"portfolio: no model portfolio {key!r}")
@@ -77,20 +82,38 @@ def find_portfolio(session: Session, key: str | int) -> ModelPortfolio:
 
 
 def portfolio_named_in(session: Session, text: str) -> ModelPortfolio | None:
-    """The house model portfolio a message names ("稳健组合", or just "稳健"), the longest name first."""
-    names = session.execute(select(ModelPortfolio.id, ModelPortfolio.name).where(ModelPortfolio.kind == "model")).all()
-    for pid, name in sorted(names, key=lambda row: -len(row[1])):
+    """The house model portfolio a message names: a full name ("稳健组合") first, else a short one ("稳健") that
+    is not part of a product's name ("稳健添利90天理财" names a product, not 稳健组合)."""
+    names = session.execute(select(ModelPortfolio.id, ModelPortfolio.name).where(CURRENT_MODELS)).all()
+    ordered = sorted(names, key=lambda row: -len(row[1]))
+    for pid, name in ordered:
+        if name in text:
+            return find_portfolio(session, pid)
+    products = session.scalars(select(Product.name)).all()
+    for pid, name in ordered:
         short = name.removesuffix("组合")
-        if name in text or (len(short) >= 2 and short in text):
+        hits = [m.start() for m in re.finditer(re.escape(short), text)] if len(short) >= 2 else []
+        if any(not any(short in p and _inside(text, start, p, short) for p in products) for start in hits):
             return find_portfolio(session, pid)
     return None
+
+
+def _inside(text: str, start: int, product: str, short: str) -> bool:
+    """Whether the `short` name found at `start` of `text` is part of `product`'s name written there.
+
+    >>> _inside("推稳健添利90天理财", 1, "稳健添利90天理财", "稳健"), _inside("推稳健的", 1, "稳健添利90天理财", "稳健")
+    (True, False)
+    """
+    offset = product.index(short)
+    begin = start - offset
+    return begin >= 0 and text[begin:begin + len(product)] == product
 
 
 def portfolio_names(session: Session) -> list[tuple[str, str]]:
     """(name, risk level) of every house model portfolio (not a push's single product or mix), for a re-ask."""
     return [(n, r) for n, r in session.execute(
-        select(ModelPortfolio.name, ModelPortfolio.risk_level).where(ModelPortfolio.kind == "model")
-        .order_by(ModelPortfolio.id))]
+        select(ModelPortfolio.name, ModelPortfolio.risk_level).where(CURRENT_MODELS)
+        .order_by(ModelPortfolio.risk_level, ModelPortfolio.name))]
 
 
 def portfolio_choices(session: Session) -> str:

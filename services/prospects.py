@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bank.access import visible_client_ids
 from bank.clients import phone_tail
 from bank.directory import Identity
-from bank.models import Client, Holding, ModelPortfolio, ModelPortfolioItem, Product
+from bank.models import Client, Holding, ModelPortfolio, Product
 from calc.money import fmt_wan
 from calc.risk import RISK_VALID_DAYS, assessment_expired, is_suitable, level_rank
 
@@ -152,12 +152,9 @@ def prospects_for_portfolio(
     valid_days: int = RISK_VALID_DAYS, among: Collection[int] | None = None,
 ) -> ProspectList:
     """Like prospects_for_product, judged against the portfolio's riskiest item and its minimum amount."""
-    query = select(ModelPortfolio).options(selectinload(ModelPortfolio.items).joinedload(ModelPortfolioItem.product))
-    key = str(portfolio_name_or_id).strip()
-    query = query.where(ModelPortfolio.id == int(key)) if key.isdigit() else query.where(ModelPortfolio.name == key)
-    portfolio = session.execute(query).scalar_one_or_none()
-    if portfolio is None:
-        raise UnknownProduct(f"portfolio: no model portfolio {portfolio_name_or_id!r}")
+    from services.portfolios import find_portfolio  # services.portfolios imports this module's UnknownProduct
+
+    portfolio = find_portfolio(session, portfolio_name_or_id)
     highest, minimum = portfolio_requirements(portfolio)
     return _rank_for(session, viewer, today, highest, minimum, portfolio.name, limit, valid_days, among)
 

@@ -379,6 +379,8 @@ class PushView:
     `with_sign_in_links`); None on the page itself."""
     kind: str = "model"
     cooling_off: str = ""
+    version: int = 1
+    """The model portfolio's version this push carries (services/portfolio_edits.py): its weights are kept."""
 
 
 def with_sign_in_links(session: Session, views: Sequence[PushView], now: dt.datetime) -> list[PushView]:
@@ -428,7 +430,7 @@ def _view(session: Session, push: PortfolioPush, now: dt.datetime) -> PushView:
     return PushView(push.id, push.task_id, push.status, expired, portfolio.id, portfolio.name,
                     portfolio_requirements(portfolio)[0], portfolio.description, client.id, mask_name(client.name),
                     advisor.name, amount, lines, push.created_at, push.expires_at, push.decided_at,
-                    kind=portfolio.kind, cooling_off=cooling_off_note(lines))
+                    kind=portfolio.kind, cooling_off=cooling_off_note(lines), version=portfolio.version)
 
 
 def pending_pushes(session: Session, client_id: int, now: dt.datetime) -> list[PushView]:

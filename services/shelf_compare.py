@@ -34,6 +34,7 @@ from services.checkups import (
     client_facts,
     pot_line,
 )
+from services.house_view import house_allocation
 from services.prospects import UnknownProduct
 from services.shelf import (
     PAST_NOTICE,
@@ -115,7 +116,8 @@ def _verdict(session: Session, client_id: int | None, products: Sequence[Product
     result = run_checkup(checkup_input(age=facts.age, monthly_income=facts.monthly_income,
                                        monthly_expenses=facts.monthly_expenses, dependants=facts.dependants,
                                        holdings=facts.holdings, insurance=facts.insurance, risk_level=status.level,
-                                       facts=facts, horizon_years=horizon_years))
+                                       facts=facts, horizon_years=horizon_years),
+                         house_view=house_allocation(session))
     horizon_days = horizon_years * 365
     fit = [p for p in products if suitable[p.code]
            and (p.category in INSURANCE_CATEGORIES or (term_days(p) or 0) <= horizon_days)

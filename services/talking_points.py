@@ -23,6 +23,7 @@ from calc.checkup import CheckupResult, run_checkup
 from calc.money import fmt_wan, fmt_yuan
 from calc.rewards import RewardRules, months_between
 from services.checkups import POT_LABELS, checkup_input, client_facts, level_for_checkup
+from services.house_view import house_allocation
 from services.prospects import Prospect, ProspectList
 
 POINTS = 3
@@ -54,7 +55,7 @@ def profile_checkup(session: Session, client_id: int, today: dt.date) -> Checkup
         age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
         dependants=facts.dependants, holdings=facts.holdings, risk_level=choice.level, facts=facts,
         insurance={"life": facts.life_cover, "critical_illness": facts.critical_illness_cover,
-                   "medical": facts.medical_cover}))
+                   "medical": facts.medical_cover}), house_view=house_allocation(session))
 
 
 def largest_gap(checkup: CheckupResult | None) -> str | None:

@@ -34,6 +34,7 @@ from calc.rewards import RewardsResult, evaluate_rewards
 from calc.score import HealthScore, allocation_score, health_score
 from calc.statement import Statement, period_bounds, statement
 from services.checkups import checkup_input, client_facts, level_for_checkup, suitable_products
+from services.house_view import house_allocation
 
 PERIOD_NAMES = {"this_month": "本月", "this_year": "今年以来", "last_12_months": "近一年", "since_first": "持有以来"}
 DEFAULT_PERIOD = "this_year"
@@ -170,7 +171,7 @@ def client_health_score(session: Session, client_id: int, today: dt.date) -> Hea
     result = run_checkup(checkup_input(
         age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
         dependants=facts.dependants, holdings=facts.holdings, risk_level=choice.level, facts=facts,
-        insurance=facts.insurance))
+        insurance=facts.insurance), house_view=house_allocation(session))
     risks = session.scalars(select(Product.risk_level).join(Holding, Holding.product_id == Product.id)
                             .where(Holding.client_id == client_id)).all()
     since = today - dt.timedelta(days=90)
@@ -220,11 +221,13 @@ def client_rewards(session: Session, client_id: int, today: dt.date) -> RewardsR
     ledger = client_ledger(session, client_id, today)
     year_ago = today - dt.timedelta(days=365)
     choice = level_for_checkup(facts.risk)
+    view = house_allocation(session)
 
     def score_for(holdings: Mapping[str, float]) -> float:
         result = run_checkup(checkup_input(
             age=facts.age, monthly_income=facts.monthly_income, monthly_expenses=facts.monthly_expenses,
-            dependants=facts.dependants, holdings=holdings, insurance=facts.insurance, risk_level=choice.level))
+            dependants=facts.dependants, holdings=holdings, insurance=facts.insurance, risk_level=choice.level),
+            house_view=view)
         return allocation_score(result, [], choice.level).value
 
     before = _holdings_by_category(ledger.valuations, year_ago)

@@ -17,10 +17,12 @@ from web.routers import (
     handoffs,
     health,
     links,
+    manage,
     pages,
     portfolios,
     proposals,
     session,
+    sharing,
     shelf,
     statements,
 )
@@ -62,6 +64,8 @@ def create_app() -> FastAPI:
     app.include_router(proposals.router)
     app.include_router(statements.router)
     app.include_router(shelf.router)
+    app.include_router(sharing.router)
+    app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
