@@ -22,6 +22,7 @@ from bank.directory import who_is
 from bench.timing import timed
 from scripts.services import free_port, web_app
 from services.dashboard import advisor_dashboard, team_dashboard
+from services.demo_history import add_history
 
 START, END = dt.date(2026, 10, 30), dt.date(2026, 11, 28)
 
@@ -41,6 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
         build(url, seed=42, today=END, progress=False)
+        add_history(url, seed=42, today=END, progress=False)  # dashboards with proposals, pushes and orders
         with db.session_scope(url) as session:
             manager, advisor = who_is(session, "chenjing"), who_is(session, "zhangmin")
             assert manager and advisor and manager.staff_id and advisor.staff_id

@@ -1,5 +1,6 @@
 """Bring the bank's schema up to date (backing it up first), then create the demo bank if the database holds no
-clients yet. Used by `make run` and `make bench`: an existing database keeps its data.
+clients yet, with its last 90 days of history (services/demo_history.py). Used by `make run` and `make bench`:
+an existing database keeps its data.
 
 In the production profile (APP_ENV=production) nothing is generated or migrated here: the schema must already be
 at the latest revision (`python -m bank migrate` backs up, then upgrades), else this refuses.
@@ -17,6 +18,7 @@ from bank.__main__ import migrate
 from bank.backup import pending_revision
 from bank.db import REPO_ROOT, database_url, make_engine
 from bank.models import Client
+from services.demo_history import add_history, summary
 from services.settings import get_settings
 
 
@@ -51,7 +53,12 @@ def main() -> int:
         print("==> demo bank already present; keeping it (python -m bank demo --replace rebuilds it)")
         return 0
     print("==> creating the demo bank")
-    return subprocess.call([sys.executable, "-m", "bank", "demo", "--seed", str(args.seed)])
+    built = subprocess.call([sys.executable, "-m", "bank", "demo", "--seed", str(args.seed)])
+    if built != 0:
+        return built
+    print("==> playing its last 90 days (proposals, pushes, orders, settlement)")
+    print(summary(add_history(url, seed=args.seed)))
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bank.models import (
     CONTACT_KINDS,
+    CONTACT_NAMES,
     Client,
     Contact,
     Holding,
@@ -38,14 +39,12 @@ from services.settings import get_settings
 from wecom.masking import mask_id
 
 MAX_PERIOD_DAYS = 366
-FEATURE_NAMES = {
-    "greet": "问候与菜单",
+FEATURE_NAMES = {  # every feature actions/ and services/ record usage of (bank.usage.record_usage)
     "checkup": "财富体检",
     "plan_investment": "投资规划",
     "plan_pension": "养老规划",
     "plan_retirement": "退休规划",
     "plan_simulation": "模拟规划",
-    "product_search": "产品查询",
     "maturity_reminder": "到期提醒",
     "knowledge_qa": "知识问答",
     "portfolio_push": "组合推送",
@@ -65,9 +64,21 @@ FEATURE_NAMES = {
     "broadcast": "晨会发布",
     "briefing": "今日待办",
     "briefing_settings": "待办设置",
+    "client_tags": "客户标签",
+    "client_groups": "客户分组",
+    "rank_clients": "客户排序",
+    "rewards_redeem": "权益兑换",
+    "statement_preference": "账单订阅",
+    "shelf_browse": "产品货架",
+    "shelf_compare": "产品对比",
+    "shelf_ask_advisor": "找理财经理",
+    "portfolio_edit": "组合维护",
+    "after_sale_review": "售后检视",
+    "share": "分享给客户",
+    "order_status": "订单查询",
+    "policy_cancel": "犹豫期退保",
     "clarify": "未听懂·澄清",  # services/fallbacks.py: messages the bot asked back about
 }
-CONTACT_NAMES = {"phone": "电访", "visit": "面访", "salon": "沙龙"}
 SALES_KINDS = ("buy", "premium")
 LIVE_ORDER_STATUSES = ("pending", "submitted", "filled")
 

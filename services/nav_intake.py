@@ -105,7 +105,7 @@ def load_nav_file(path: Path, now: dt.datetime, url: str | None = None) -> int |
             if new:
                 session.execute(insert(NavPoint), new)
             record_run(session, FILE_JOB, path.name, digest, now=now)
-            _revalue(session, {row["product_id"] for row in new}, now.date())
+            revalue_holdings(session, {row["product_id"] for row in new}, now.date())
     except IntegrityError:
         log.info("NAV file %s: loaded by another run", path.name)
         return None
@@ -152,11 +152,11 @@ def continue_demo_series(session: Session, today: dt.date, seed: int) -> int:
         rows += [{"product_id": product_id, "date": d, "nav": Decimal(f"{v:.4f}")} for d, v in zip(days, navs, strict=True)]
     if rows:
         session.execute(insert(NavPoint), rows)
-        _revalue(session, {int(r["product_id"]) for r in rows}, today)  # type: ignore[call-overload]
+        revalue_holdings(session, {int(r["product_id"]) for r in rows}, today)  # type: ignore[call-overload]
     return len(rows)
 
 
-def _revalue(session: Session, product_ids: set[int], today: dt.date) -> None:
+def revalue_holdings(session: Session, product_ids: set[int], today: dt.date) -> None:
     """Holdings of these products at units × their latest NAV on or before today, to the fen."""
     if not product_ids:
         return

@@ -29,7 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bank import notifications as outbox
 from bank.db import session_scope
@@ -411,6 +413,22 @@ def run_once(now: dt.datetime | None = None, url: str | None = None, settings: S
         return worker.run_once(now)
     finally:
         worker.close()
+
+
+HISTORY_ROUTE = "history"
+"""The route of messages recorded as sent because they are a replayed past, never delivered (mark_history)."""
+
+
+def mark_history(session: Session, start: dt.datetime, end: dt.datetime) -> int:
+    """Record the pending messages created in [start, end) as sent at their own time, on route "history": they
+    belong to a replayed past (the demo bank's history, services/demo_history.py) and must never reach WeCom
+    when the sender starts. Nothing is deleted; returns how many were marked."""
+    result = session.execute(update(Notification).where(
+        Notification.state == "pending", Notification.created_at >= start, Notification.created_at < end)
+        .values(state="sent", sent_at=Notification.created_at, route=HISTORY_ROUTE, next_attempt_at=None,
+                error=None)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- the process ----------------------------------------------------------------------------------------------

@@ -34,8 +34,18 @@ from calc import clock
 
 Row = dict[str, Any]
 DEFAULT_CLIENTS = 640
-FEATURES = ("greet", "checkup", "plan_investment", "plan_pension", "product_search", "maturity_reminder",
-            "knowledge_qa", "portfolio_push")
+# Features the assistant records usage of (actions/ and services/ call bank.usage.record_usage with these),
+# by the role that uses them; nothing else may appear on the dashboards' feature-usage chart.
+FEATURES_BY_ROLE = {
+    "advisor": ("client_profile", "prospects", "proposal", "portfolio_push", "maturity_reminder",
+                "contact_log", "dashboard", "briefing", "knowledge_qa", "learning", "backtest",
+                "client_tags"),
+    "manager": ("team_dashboard", "broadcast", "knowledge_qa", "learning"),
+    "client": ("checkup", "risk_assessment", "plan_investment", "plan_pension", "plan_retirement",
+               "plan_simulation", "wealth_statement", "wealth_score", "rewards", "shelf_browse",
+               "knowledge_qa"),
+}
+FEATURES = tuple(dict.fromkeys(f for features in FEATURES_BY_ROLE.values() for f in features))
 
 
 class DemoBankExists(RuntimeError):
@@ -179,13 +189,14 @@ def _portfolios(session: Session, products: list[Row], staff: list[Row]) -> None
 
 
 def usage_rows(rng: np.random.Generator, staff: list[Row], clients: list[Row], today: dt.date) -> list[Row]:
-    """A month of feature usage by staff and a few clients."""
+    """A month of feature usage by staff and a few clients, each using the features of their role."""
     actors = [(s["wecom_userid"], s["role"]) for s in staff]
     actors += [(c["wecom_external_userid"], "client") for c in clients[:60]]
     rows = []
     for _ in range(400):
         actor, role = actors[int(rng.integers(0, len(actors)))]
-        feature = FEATURES[int(rng.integers(0, len(FEATURES)))]
+        features = FEATURES_BY_ROLE[role]
+        feature = features[int(rng.integers(0, len(features)))]
         at = dt.datetime.combine(today - dt.timedelta(days=int(rng.integers(1, 31))), dt.time(8)) + dt.timedelta(
             minutes=int(rng.integers(0, 720)))
         rows.append({"actor_id": actor, "role": role, "feature": feature, "happened_at": at,
