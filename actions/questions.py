@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import latest_text
@@ -72,7 +72,8 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(text="\n".join(lines))
         if needs_risk_notice(question, reply):
             dispatcher.utter_message(response="utter_risk_notice")
-        return []
+        # "把这条资讯转给李娜" (actions/advisor/sharing.py) sends the document this answer came from.
+        return [SlotSet("last_knowledge_doc", reply.passages[0].doc_id)] if reply.passages else []
 
 
 class ActionFallbackAnswer(ActionAnswerQuestion):

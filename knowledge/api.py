@@ -141,6 +141,19 @@ def answer(query: str, audience: str = "all", index_dir: str | Path | None = Non
     return Answer(True, text, sources, passages)
 
 
+def find_document(doc_id: str, index_dir: str | Path | None = None) -> Passage | None:
+    """The opening passage of document `doc_id` (its first chunk, with the document's title, type, date, audience,
+    tags and source), or None when no such document is indexed. Reads the live index; loads no embedding model."""
+    if not doc_id:
+        return None
+    records = [r for r in get_engine(index_dir).snapshot().records if r["doc_id"] == doc_id]
+    if not records:
+        return None
+    r = min(records, key=lambda record: record.get("seq", 0))
+    return Passage(r["doc_id"], r["title"], r["type"], r.get("date", ""), r["audience"], tuple(r.get("tags", ())),
+                   0.0, r["text"], r.get("source", ""), r["chunk_id"])
+
+
 def ingest_text(doc_id: str, title: str, body: str, type: str = "note", date: str | None = None,
                 audience: str = "advisor", tags: list[str] | tuple[str, ...] = (),
                 index_dir: str | Path | None = None) -> dict:
