@@ -42,6 +42,17 @@ class TestCancelForm:
         assert ActiveLoop(None) in events and SlotSet("requested_slot", None) in events
         assert SlotSet("demo_age", None) in events and SlotSet("demo_income", None) not in events
 
+    @pytest.mark.parametrize(("flag", "response", "cleared"), [
+        ("cancel_awaiting", "utter_policy_cancel_kept", "cancel_order_id"),
+        ("edit_awaiting", "utter_portfolio_edit_discarded", "portfolio_edit"),
+        ("push_awaiting", "utter_push_aborted", "push_portfolio_id"),
+    ])
+    def test_a_preview_waiting_for_its_confirmation_is_dropped(self, flag: str, response: str, cleared: str) -> None:
+        tracker = make_tracker("u1", "算了", "cancel", slots={flag: True, cleared: "x", "note_awaiting": False})
+        messages, events = run_action(ActionCancelForm(), tracker, FORM_DOMAIN)
+        assert [m["response"] for m in messages] == [response]
+        assert SlotSet(flag, False) in events and SlotSet(cleared, None) in events
+
     def test_nothing_to_cancel(self) -> None:
         messages, events = run_action(ActionCancelForm(), make_tracker("u1", "算了", "cancel"), FORM_DOMAIN)
         assert [m["response"] for m in messages] == ["utter_nothing_to_cancel"] and events == []
