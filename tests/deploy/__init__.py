@@ -1,0 +1,1 @@
+"""Deployment files (deploy/): Kubernetes manifests, supervisord layout and Dockerfiles, checked offline."""
