@@ -154,7 +154,7 @@ def review_grid(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(days)
 
 
-class _Navs:
+class Navs:
     """NAV series of products on a grid, forward-filled (a later first NAV is back-filled), loaded once each."""
 
     def __init__(self, session: Session, grid: pd.DatetimeIndex) -> None:
@@ -183,7 +183,7 @@ def _accrued(amount: float, rate: float, since: dt.date, grid: pd.DatetimeIndex)
     return pd.Series(amount * (1 + rate * elapsed / 365.0), index=grid)
 
 
-def _order_value(order: Order, product: Product, start: dt.date, navs: _Navs) -> tuple[pd.Series, OrderBasis]:
+def _order_value(order: Order, product: Product, start: dt.date, navs: Navs) -> tuple[pd.Series, OrderBasis]:
     """The value path of one live order and how it was valued."""
     amount, grid = float(order.amount), navs.grid
     nav = navs(product.id) if product.category in PRICED_CATEGORIES else None
@@ -205,7 +205,7 @@ def _order_value(order: Order, product: Product, start: dt.date, navs: _Navs) ->
                              order.trade_date if settled else None, basis)
 
 
-def _held_before(session: Session, client_id: int, start: dt.date, navs: _Navs) -> pd.Series | None:
+def _held_before(session: Session, client_id: int, start: dt.date, navs: Navs) -> pd.Series | None:
     """The value path of what the client held at `start` (trades before it, insurance left out), unchanged."""
     rows = session.execute(
         select(Transaction.trade_date, Transaction.kind, Transaction.amount, Transaction.units, Product)
@@ -232,12 +232,19 @@ def _held_before(session: Session, client_id: int, start: dt.date, navs: _Navs) 
     return total if total.iloc[0] > 0.005 else None
 
 
-def _client_review(session: Session, push: PortfolioPush, client: Client, navs: _Navs) -> ClientReview | None:
+def _client_review(session: Session, push: PortfolioPush, client: Client, navs: Navs) -> ClientReview | None:
     """One confirming client's result; None when nothing of theirs is invested (no live orders, or insurance)."""
-    start, days = navs.grid[0].date(), (navs.grid[-1] - navs.grid[0]).days
     rows = session.execute(select(Order, Product).join(Product, Order.product_id == Product.id)
                            .where(Order.push_id == push.id, Order.status.in_(LIVE),
                                   Product.category.not_in(INSURANCE_CATEGORIES)).order_by(Order.id)).all()
+    return orders_review(session, [(o, p) for o, p in rows], client, navs, push.id, push.task_id)
+
+
+def orders_review(session: Session, rows: list[tuple[Order, Product]], client: Client, navs: Navs,
+                  push_id: int = 0, task_id: str = "") -> ClientReview | None:
+    """A client's result from these orders since the grid's first day (a push's, or a proposal's follow-up
+    orders); None without any."""
+    start, days = navs.grid[0].date(), (navs.grid[-1] - navs.grid[0]).days
     if not rows:
         return None
     parts = [_order_value(order, product, start, navs) for order, product in rows]
@@ -246,7 +253,7 @@ def _client_review(session: Session, push: PortfolioPush, client: Client, navs: 
     nav = value / float(invested)
     held = _held_before(session, client.id, start, navs)
     before_nav = held / held.iloc[0] if held is not None else None
-    return ClientReview(push.id, push.task_id, client.id, mask_name(client.name), invested,
+    return ClientReview(push_id, task_id, client.id, mask_name(client.name), invested,
                         round_yuan(float(value.iloc[-1])), figures(nav, days), _rounded(nav),
                         figures(before_nav, days) if before_nav is not None else None,
                         _rounded(before_nav) if before_nav is not None else None, [p[1] for p in parts])
@@ -257,14 +264,14 @@ def _rounded(path: pd.Series) -> list[float]:
 
 
 def benchmark_path(session: Session, choice: str | None, risk_level: str, grid: pd.DatetimeIndex,
-                   navs: _Navs | None = None) -> tuple[pd.Series | None, str]:
+                   navs: Navs | None = None) -> tuple[pd.Series | None, str]:
     """The chosen benchmark as a NAV path on `grid` (1.0 at the start) and its name; (None, name) without data.
 
     `choice`: "level", "csi300", "bond" or a catalogue product code (BENCHMARKS); None takes the setting
     AFTER_SALE_BENCHMARK (default "level"). Raises ValueError for anything else.
     """
     choice = (choice or get_settings().after_sale_benchmark or DEFAULT_BENCHMARK).strip()
-    navs = navs or _Navs(session, grid)
+    navs = navs or Navs(session, grid)
     if choice == "level":
         level = "C" + risk_level[-1] if risk_level[-1:].isdigit() else "C3"
         found = benchmark_series(session, level, grid[0].date(), grid[-1].date())
@@ -295,7 +302,7 @@ def review_pushes(session: Session, pushes: list[PortfolioPush], today: dt.date,
     first = pushes[0]
     start = first.created_at.date()
     grid = review_grid(start, max(today, start))
-    navs = _Navs(session, grid)
+    navs = Navs(session, grid)
     portfolio = find_portfolio(session, first.portfolio_id)
     risk = max(line.risk_level for line in portfolio_lines(portfolio, push_amount(first, portfolio)))
     reviews = []

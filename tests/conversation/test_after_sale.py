@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bank.db import session_scope
 from bank.directory import who_is
-from bank.models import Contact, Notification, Order, PortfolioPush, Product
+from bank.models import Client, Contact, Notification, Order, PortfolioPush, Product
 from services.portfolio_edits import preview_weights, save_edit
 from services.portfolios import find_portfolio
 from services.settings import get_settings
@@ -150,3 +150,23 @@ def test_an_advisor_sends_a_proposal_and_a_push_to_a_named_client(say: Say, demo
             Notification.recipient == person.external_id, Notification.kind == "share")) == 1
     nobody = say(ADVISOR, "把这份建议书发过去")
     assert nobody == [text_of("utter_share_ask_who")], nobody
+
+
+def test_a_client_assessed_lower_after_the_push_is_refused_at_confirmation(
+        say: Say, demo_db_url: str, clients: tuple[list[Person], list[Person]]) -> None:  # noqa: F811
+    person = clients[0][2]
+    say(ADVISOR, f"把稳健添利90天推给{person.name}，每人2万")
+    assert say(ADVISOR, "确认")[0].startswith("已把稳健添利90天理财推送给1位客户")
+    task = task_of(demo_db_url, person.id)
+    with session_scope(demo_db_url) as session:  # re-assessed as C1 before confirming (R2 is above it)
+        client = session.get(Client, person.id)
+        level, client.risk_level = client.risk_level, "C1"
+    try:
+        refused = say(person.external_id, payload("confirm_push", task))
+    finally:
+        with session_scope(demo_db_url) as session:
+            session.get(Client, person.id).risk_level = level
+    assert refused[0].startswith("暂时无法为您下单：") and "C1" in refused[0] and "R2" in refused[0], refused
+    with session_scope(demo_db_url) as session:
+        push_id = session.scalar(select(PortfolioPush.id).where(PortfolioPush.task_id == task))
+        assert session.scalar(select(func.count()).select_from(Order).where(Order.push_id == push_id)) == 0

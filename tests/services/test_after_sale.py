@@ -121,9 +121,9 @@ class TestPushReview:
         assert review.before is not None and review.before_path is not None and len(review.before_path) == len(review.dates)
         held = ledger.valuations[ledger.valuations["date"] == ledger.valuations["date"].max()]["value"].sum()
         grid = review_grid(PUSH_AT.date(), TODAY)
-        from services.after_sale import _held_before, _Navs
+        from services.after_sale import Navs, _held_before
         with session_scope(bank_url) as s:
-            mine_before = _held_before(s, cast.suitable[0], PUSH_AT.date(), _Navs(s, grid))
+            mine_before = _held_before(s, cast.suitable[0], PUSH_AT.date(), Navs(s, grid))
         assert mine_before is not None and mine_before.iloc[0] == pytest.approx(held, rel=1e-3)
 
     def test_confirmed_but_not_settled_is_valued_at_the_pushed_weights_from_the_push_date(

@@ -16,11 +16,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from bank.models import Proposal
 from bank.proposals import ProposalExpired, ProposalNotFound, chart_path, find_proposal
+from calc import clock
 from charts.render import ChartDataError, render
+from services.after_sale import PushReview
+from services.proposal_reviews import ProposalNotReviewable, proposal_review
 from web.deps import SessionDep
+from web.identity import MaybeUser, WebUser
+from web.routers.after_sale import BenchmarkQuery, chart_png, identity_of, review_context
 from web.templating import templates
 
 log = logging.getLogger(__name__)
@@ -138,6 +144,38 @@ def proposal_page(token: str, request: Request, session: SessionDep) -> HTMLResp
         return _refused(request, status.HTTP_404_NOT_FOUND)
     return templates.TemplateResponse(request, "proposal.html", {"user": None, "p": view(proposal)},
                                       headers=PAGE_HEADERS)
+
+
+def _proposal_review(session: Session, user: WebUser | None, token: str, benchmark: str | None) -> PushReview | None:
+    """The proposal's 效果回检 for a signed-in viewer who may see its client, else None."""
+    try:
+        return proposal_review(session, identity_of(user), token, clock.today(), benchmark)
+    except (ProposalNotReviewable, ValueError):
+        return None
+
+
+@router.get("/{token}/review", response_class=HTMLResponse,
+            summary="效果回检 of a proposal: what its client bought of it since (signed-in staff or the client)",
+            responses={404: {"description": "Unknown token, or not visible to the viewer"}})
+def proposal_review_page(token: str, request: Request, user: MaybeUser, session: SessionDep,
+                         benchmark: BenchmarkQuery = None) -> HTMLResponse:
+    """Works after the proposal's link has expired: the review is the point of looking back."""
+    review = _proposal_review(session, user, token, benchmark) if len(token) <= 64 else None
+    if review is None:
+        return templates.TemplateResponse(request, "refused.html", {
+            "user": user, "message": "没有找到这份建议书的效果回检，或您无权查看这位客户。"},
+            status_code=status.HTTP_404_NOT_FOUND, headers=PAGE_HEADERS)
+    return templates.TemplateResponse(request, "proposal_review.html", {
+        "user": user, "title": review.portfolio_name, "advisor": review.advisor_name,
+        "review": review_context(review, token, benchmark, "proposal", f"/proposals/{token}")},
+        headers=PAGE_HEADERS)
+
+
+@router.get("/{token}/review.png", summary="效果回检 chart of a proposal (PNG), for who may see its client",
+            response_class=Response, responses={200: {"content": {"image/png": {}}}, 404: {"description": "No data"}})
+def proposal_review_chart(token: str, user: MaybeUser, session: SessionDep,
+                          benchmark: BenchmarkQuery = None) -> Response:
+    return chart_png(_proposal_review(session, user, token, benchmark) if len(token) <= 64 else None, "proposal")
 
 
 @lru_cache(maxsize=128)
