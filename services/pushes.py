@@ -271,7 +271,7 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
     """Check each client for the push without writing anything: suitable recipients and skipped clients.
 
     A client outside the advisor's scope (or unknown) is skipped as "未找到" without naming them. A client with
-    a pending push of the same portfolio is skipped too, so nobody gets the same card twice, and so is one for
+    a pending push of the same portfolio (any version of it) is skipped too, so nobody gets the same card twice, and so is one for
     whom the amount breaks an order cap (services/order_caps.py: per order, against investable assets).
     """
     if advisor.role not in STAFF_ROLES or advisor.staff_id is None:
@@ -282,9 +282,11 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
     lines = portfolio_lines(portfolio, amount)
     found = _clients(session, advisor, client_ids[:MAX_CLIENTS])
     caps = get_settings()
-    pending = set(session.scalars(select(PortfolioPush.client_id).where(
-        PortfolioPush.portfolio_id == portfolio.id, PortfolioPush.status == "pending",
-        PortfolioPush.expires_at >= now, PortfolioPush.client_id.in_(list(found)))))
+    pending = set(session.scalars(select(PortfolioPush.client_id).join(
+        ModelPortfolio, ModelPortfolio.id == PortfolioPush.portfolio_id).where(  # any version of it
+        ModelPortfolio.name == portfolio.name, ModelPortfolio.kind == portfolio.kind,
+        PortfolioPush.status == "pending", PortfolioPush.expires_at >= now,
+        PortfolioPush.client_id.in_(list(found)))))
     suitable: list[Recipient] = []
     skipped: list[Skipped] = []
     for cid in dict.fromkeys(int(c) for c in client_ids[:MAX_CLIENTS]):
@@ -296,7 +298,7 @@ def preview_push(session: Session, advisor: Identity, portfolio_id: int | str, c
         if reason is None:
             reason = order_cap_reason(session, client, amount, caps.order_max_amount, caps.order_max_share_of_assets)
         if reason is None and cid in pending:
-            reason = "已推送过这个组合，正在等客户确认"
+            reason = f"已推送过这个{'产品' if portfolio.kind == 'single' else '组合'}，正在等客户确认"
         if reason is None and not client.wecom_external_userid:
             reason = "未绑定微信，无法接收推送"
         if reason:

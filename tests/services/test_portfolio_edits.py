@@ -17,7 +17,7 @@ from calc.errors import CalcInputError
 from services.house_view import ManagersOnly, current_view, house_allocation, save_view, view_history
 from services.portfolio_edits import EditPreview, EditProblem, preview_from_text, save_edit, versions
 from services.portfolios import find_portfolio, portfolio_lines, portfolio_names
-from services.pushes import push_portfolio
+from services.pushes import preview_push, push_portfolio
 from tests.demo_staff import staff
 from tests.services.push_cast import Cast
 
@@ -117,6 +117,14 @@ class TestVersions:
         assert weights(find_portfolio(session, push.portfolio_id)) == old_weights
         lines = portfolio_lines(find_portfolio(session, new.id), Decimal(10000))
         assert sum(line.amount for line in lines) == Decimal(10000)
+
+    def test_a_pending_push_of_the_old_version_still_counts(self, session: Session, manager: Identity,
+                                                             cast: Cast) -> None:
+        assert push_portfolio(session, cast.advisor, "稳健组合", cast.suitable[:1], Decimal(50_000), NOW).sent
+        save_edit(session, manager, preview_from_text(session, manager, "把稳健组合的债券比例调到60%"), NOW)
+        again = preview_push(session, cast.advisor, "稳健组合", cast.suitable[:2], Decimal(100_000), NOW)
+        assert [s.reason for s in again.skipped] == ["已推送过这个组合，正在等客户确认"]
+        assert [r.client_id for r in again.suitable] == [cast.suitable[1]]
 
     def test_a_stale_preview_is_refused(self, session: Session, manager: Identity, chenjing: Identity) -> None:
         first = preview_from_text(session, manager, "把稳健组合的债券比例调到60%")
