@@ -315,10 +315,10 @@ def summary(report: HistoryReport) -> str:
     """One line for the console.
 
     >>> summary(HistoryReport(Counter(pushes=40, confirmed=18, proposals=30), 120))
-    '近90天：建议书30份，推送40笔（确认18、暂不0、过期0），成交订单0笔，联系0次，历史消息120条'
+    '近90天：建议书30份，推送40次（确认18、暂不0、过期0），成交订单0笔，联系0次，历史消息120条'
     """
     c = report.counts
-    return (f"近{HISTORY_DAYS}天：建议书{c['proposals']}份，推送{c['pushes']}笔（确认{c['confirmed']}、"
+    return (f"近{HISTORY_DAYS}天：建议书{c['proposals']}份，推送{c['pushes']}次（确认{c['confirmed']}、"
             f"暂不{c['declined']}、过期{c['expired']}），成交订单{c['orders_settled']}笔，联系{c['contacts']}次，"
             f"历史消息{report.messages}条")
 
