@@ -43,6 +43,7 @@ DURATION = re.compile(r"\d+(?:ms|s|m)?")
 LISTEN = re.compile(r"(?:(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):)?\d{1,5}")
 SERVER_NAMES = re.compile(r"[A-Za-z0-9._*-]+(?: [A-Za-z0-9._*-]+)*")
 HOST_PORT = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}")
+HOST_PORTS = re.compile(rf"{HOST_PORT.pattern}(?:,{HOST_PORT.pattern})*")  # several Rasa instances
 USER = re.compile(r"[a-z_][a-z0-9_-]*(?: [a-z_][a-z0-9_-]*)?")
 WORKERS = re.compile(r"auto|\d{1,3}")
 FILE_PATH = re.compile(r"/[^\s;{}\"'\\$]+")
@@ -99,7 +100,7 @@ class EdgeSettings:
     then retries), 1 MiB web requests, plain http unless a certificate is given."""
 
     listen: str
-    rasa_upstream: str
+    rasa_upstream: str                        # host:port, or several comma-separated (Rasa instances)
     web_upstream: str
     server_name: str = "_"
     webhook_body_limit: str = "64k"
@@ -113,7 +114,7 @@ class EdgeSettings:
 
     def __post_init__(self) -> None:
         checks = {
-            "listen": LISTEN, "rasa_upstream": HOST_PORT, "web_upstream": HOST_PORT,
+            "listen": LISTEN, "rasa_upstream": HOST_PORTS, "web_upstream": HOST_PORT,
             "server_name": SERVER_NAMES, "webhook_body_limit": SIZE, "web_body_limit": SIZE,
             "webhook_timeout": DURATION, "web_timeout": DURATION, "worker_processes": WORKERS, "user": USER,
             "tls_certificate": FILE_PATH, "tls_certificate_key": FILE_PATH,
@@ -152,6 +153,9 @@ def render(directory: Path, settings: EdgeSettings, template: Path = TEMPLATE) -
         "LISTEN": settings.listen + (" ssl http2" if settings.tls else ""),
         "USER": f"user {settings.user};" if settings.user else "# user: unset (a root master's workers run as nobody, a non-root master's as itself)",
         "TLS": _tls_block(settings),
+        # Several Rasa instances: one server line each (a callback they cannot take goes to the next one:
+        # the inbox's unique message id makes a second delivery harmless).
+        "RASA_UPSTREAM": ";\n        server ".join(settings.rasa_upstream.split(",")),
         # Room beyond the limit, so that a body never fills its buffer and nginx never writes a temp file.
         "WEBHOOK_BODY_BUFFER": str(size_bytes(settings.webhook_body_limit) + BUFFER_SLACK),
         "WEB_BODY_BUFFER": str(size_bytes(settings.web_body_limit) + BUFFER_SLACK),
@@ -198,14 +202,16 @@ class EdgeProxy(Service):
         return self.prefix / ACCESS_LOG
 
 
-def edge_proxy(rasa_url: str, web_url: str, directory: Path, port: int | None = None, host: str = "127.0.0.1",
-               **options: str | None) -> EdgeProxy:
-    """The edge proxy on `host`:`port` (a free loopback port by default) in front of `rasa_url` and `web_url`,
+def edge_proxy(rasa_url: str | list[str], web_url: str, directory: Path, port: int | None = None,
+               host: str = "127.0.0.1", **options: str | None) -> EdgeProxy:
+    """The edge proxy on `host`:`port` (a free loopback port by default) in front of `rasa_url` (one URL, or a
+    list of Rasa instances balanced between) and `web_url`,
     rendered into `directory`; not started yet (`.start().wait_ready(10)`: ready once /health answers through
     it). `options` are further EdgeSettings fields (body limits, timeouts, TLS …)."""
     nginx = find_nginx()
     port = port or free_port()
-    settings = EdgeSettings(listen=f"{host}:{port}", rasa_upstream=upstream_address(rasa_url),
+    urls = [rasa_url] if isinstance(rasa_url, str) else rasa_url
+    settings = EdgeSettings(listen=f"{host}:{port}", rasa_upstream=",".join(upstream_address(u) for u in urls),
                             web_upstream=upstream_address(web_url), **options)
     prefix = render(directory, settings).parent
     scheme = "https" if settings.tls else "http"
@@ -218,7 +224,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scripts.edge", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["render", "run"], help="render the configuration; run also starts nginx")
     parser.add_argument("directory", type=Path, help="the prefix: nginx.conf, logs/ and temp/ go here")
-    parser.add_argument("--rasa", required=True, help="Rasa's URL, e.g. http://127.0.0.1:5005")
+    parser.add_argument("--rasa", required=True, action="append",
+                        help="Rasa's URL, e.g. http://127.0.0.1:5005 (repeat it for several instances)")
     parser.add_argument("--web", required=True, help="the web app's URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--listen", required=True, help="address:port or port, e.g. 443")
     defaults = EdgeSettings(listen="1", rasa_upstream="a:1", web_upstream="a:1")
@@ -233,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {name: value for name, value in vars(args).items()
                if name not in ("action", "directory", "rasa", "web", "listen")}
     try:
-        settings = EdgeSettings(listen=args.listen, rasa_upstream=upstream_address(args.rasa),
+        settings = EdgeSettings(listen=args.listen, rasa_upstream=",".join(upstream_address(u) for u in args.rasa),
                                 web_upstream=upstream_address(args.web), **options)
         prefix = render(args.directory, settings).parent
         print(f"wrote {prefix / CONFIG_NAME}", file=sys.stderr)

@@ -161,11 +161,11 @@ def test_the_edge_renders_the_repository_proxy_in_front_of_the_services(rendered
     args = _parser().parse_args(edge["command"][3:])
     given = ("action", "directory", "rasa", "web", "listen")
     options = {k: v for k, v in vars(args).items() if k not in given}
-    settings = EdgeSettings(listen=args.listen, rasa_upstream=upstream_address(args.rasa),
+    settings = EdgeSettings(listen=args.listen, rasa_upstream=",".join(upstream_address(u) for u in args.rasa),
                             web_upstream=upstream_address(args.web), **options)
     assert settings.user is None, "a non-root nginx has no `user` directive"
     assert int(settings.listen) in [p["containerPort"] for p in edge["ports"]]
-    for upstream in (settings.rasa_upstream, settings.web_upstream):
+    for upstream in (*settings.rasa_upstream.split(","), settings.web_upstream):
         host, port = upstream.split(":")
         service = find(rendered, "Service", host)
         assert int(port) in [p["port"] for p in service["spec"]["ports"]], upstream

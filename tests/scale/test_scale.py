@@ -1,0 +1,239 @@
+"""Two Rasa instances behind the edge proxy (nginx), sharing conversations through Rasa's SQL tracker store on
+PostgreSQL and its RedisLockStore, each with its own action server; the bank, the inbox and the outbox on the
+same PostgreSQL. A few hundred signed WeCom callbacks, one Rasa instance killed in the middle: every message is
+answered exactly once, and conversations begun on the killed instance go on on the other.
+
+Each user runs the first three steps of a check-up (财富体检 → 35岁 → 2万): the third answer is only understood
+with the form state the second one left, so a conversation that lost its tracker would answer differently.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from scripts.edge import EdgeProxy, edge_proxy
+from scripts.services import Service, free_port, rasa_server
+from tests.domain_texts import responses
+from tests.faults.stack import AES_KEY, CREDENTIALS, TIMINGS, TODAY, TOKEN, RedisServer
+from tests.postgres import PostgresServer
+from tests.servers import (
+    LOGS,
+    RASA_READY_TIMEOUT,
+    ROOT,
+    start_action_server,
+    start_sender,
+    start_web,
+    wait_for,
+)
+from tests.wecom_peer.fake_api import FakeWeCom
+from tests.wecom_peer.simulator import CallbackSimulator
+
+pytestmark = pytest.mark.slow
+
+USERS = 70
+TURNS = ("财富体检", "35岁", "2万")  # 210 callbacks
+KILL_AFTER = USERS  # callbacks sent before one instance is killed (a third of them)
+WORKERS = 6  # users talking at once
+ASK_EXPENSES = responses()["utter_ask_checkup_expenses"][0]
+
+
+@dataclass
+class ScaleStack:
+    postgres: PostgresServer
+    fake: FakeWeCom
+    rasa: list[Service]
+    edge: EdgeProxy
+    app: CallbackSimulator
+
+    def inbox(self) -> dict[str, int]:
+        """Messages per inbox state (for failure messages)."""
+        from wecom.inbox import Inbox
+
+        return Inbox.shared(self.postgres.url).counts()
+
+    def texts_to(self, user: str) -> list[str]:
+        return [str(b["text"]["content"]) if b.get("msgtype") == "text" else f"[{b.get('msgtype')}]"
+                for b in self.fake.sent("message/send", to=user)]
+
+
+def tracker_url(postgres: PostgresServer) -> str:
+    """The tracker store's database (its own, beside the bank's), as Rasa's SQLTrackerStore takes it."""
+    engine = create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE DATABASE tracker"))
+    engine.dispose()
+    return f"postgresql://bank@/tracker?host={postgres.base}&port={postgres.port}"
+
+
+def create_tracker_table(url: str) -> None:
+    """Rasa's own SQLTrackerStore creates its table (in the Rasa environment)."""
+    code = ("from rasa.core.tracker_store import SQLTrackerStore; "
+            f"SQLTrackerStore(domain=None, dialect='postgresql', host={url!r})")
+    subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", code], cwd=ROOT, check=True,
+                   capture_output=True, timeout=180)
+
+
+def endpoints(path: Path, action_url: str, tracker: str, redis_port: int) -> Path:
+    """Rasa's endpoints: its action server, the SQL tracker store on PostgreSQL, the Redis lock store."""
+    path.write_text("\n".join([
+        "action_endpoint:", f'  url: "{action_url}/webhook"', "  headers:",
+        "    Authorization: Bearer ${ACTION_SERVER_TOKEN}",
+        "tracker_store:", "  type: SQL", "  dialect: postgresql", f'  url: "{tracker}"',
+        "lock_store:", "  type: redis", "  url: 127.0.0.1", f"  port: {redis_port}", "  db: 1",
+        "  key_prefix: scale",
+    ]) + "\n", encoding="utf-8")
+    return path
+
+
+@contextlib.contextmanager
+def scale_stack(work: Path) -> Iterator[ScaleStack]:
+    postgres = PostgresServer()
+    started: list[Service] = []
+    redis = fake = None
+    try:
+        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bank", "demo", "--seed", "7", "--today",
+                        TODAY.isoformat()], cwd=ROOT, env={**os.environ, "DATABASE_URL": postgres.url},
+                       check=True, stdout=subprocess.DEVNULL)
+        tracker = tracker_url(postgres)
+        redis = RedisServer(work)
+        fake = FakeWeCom(corp_id="wwscalecorp").start()
+        env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "WECOM_CORP_ID": fake.corp_id,
+               "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "app-secret", "WECOM_TOKEN": TOKEN,
+               "WECOM_AES_KEY": AES_KEY, "WECOM_KF_SECRET": "kf-secret", "WECOM_API_BASE": fake.api_base,
+               "WECOM_KF_OPEN_KFID": "wkSCALEKF1", "WECOM_STATE_DIR": str(work / "state"), **TIMINGS,
+               # A killed instance's conversation lock (RedisLockStore) frees after this, not Rasa's 60 s:
+               # a turn here takes well under a second.
+               "TICKET_LOCK_LIFETIME": "10"}
+        actions = [start_action_server(env=env) for _ in range(2)]
+        started += actions
+        started.append(start_sender(env=env, name="scale-sender"))
+        credentials = work / "credentials.yml"
+        credentials.write_text(CREDENTIALS, encoding="utf-8")
+        create_tracker_table(tracker)  # once, so that the instances starting together do not race to create it
+        rasa = []
+        for i, action in enumerate(actions):
+            port = free_port()
+            path = endpoints(work / f"rasa-{i}.yml", action.url, tracker, redis.port)
+            rasa.append(rasa_server(port, path, credentials, env=env, log_path=LOGS / f"scale-rasa-{port}.log").start())
+        started += rasa
+        for instance in rasa:
+            instance.wait_ready(RASA_READY_TIMEOUT)
+        web = start_web(env={"DATABASE_URL": postgres.url, "RASA_URL": rasa[0].url})
+        started.append(web)
+        edge = edge_proxy([r.url for r in rasa], web.url, work / "edge")
+        edge.start().wait_ready(30.0)
+        started.append(edge)
+        app = CallbackSimulator(edge.url + "/webhooks/wecom/", TOKEN, AES_KEY, fake.corp_id, retry_delay_s=2.0,
+                                attempts=4)
+        yield ScaleStack(postgres, fake, rasa, edge, app)
+    finally:
+        for service in reversed(started):
+            with contextlib.suppress(Exception):
+                service.stop()
+        if fake is not None:
+            fake.stop()
+        if redis is not None:
+            redis.stop()
+        postgres.remove()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleStack]:
+    with scale_stack(tmp_path_factory.mktemp("scale")) as running:
+        yield running
+
+
+def callbacks_by_instance(stack: ScaleStack) -> dict[str, int]:
+    """WeCom callbacks nginx passed to each Rasa instance (by port), from its access log's $upstream_addr."""
+    counts: dict[str, int] = {}
+    for line in stack.edge.access_log.read_text(encoding="utf-8").splitlines():
+        if "/webhooks/wecom/" not in line:
+            continue
+        for address in re.findall(r"127\.0\.0\.1:(\d+)", line):  # only $upstream_addr has a port
+            counts[address] = counts.get(address, 0) + 1
+    return counts
+
+
+def replays(stack: ScaleStack) -> int:
+    """Inbox messages whose turn needed more than one attempt (taken over from the killed instance)."""
+    from wecom.inbox import Inbox
+    from wecom.tables import inbox
+
+    with Inbox.shared(stack.postgres.url).engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(inbox).where(inbox.c.attempts > 1)).scalar() or 0)
+
+
+def converse(stack: ScaleStack, user: str, sent: list[int], lock: threading.Lock, expected: list[int]) -> None:
+    """One user's turns, each sent once the reply to the one before has arrived (as a person would)."""
+    for turn, message in enumerate(TURNS):
+        attempts = stack.app.deliver(stack.app.text_xml(user, message))
+        assert attempts[-1].status == 200, attempts
+        with lock:
+            sent[0] += 1
+        if turn < len(TURNS) - 1:
+            wait_for(lambda t=turn: len(stack.texts_to(user)) >= expected[t], 180.0,
+                     f"reply {turn} to {user} (has {stack.texts_to(user)}; inbox {stack.inbox()})")
+
+
+def test_every_message_is_answered_once_while_an_instance_dies(stack: ScaleStack) -> None:
+    probe = "scale-probe"
+    per_turn: list[int] = []  # how many messages the user has after each turn
+    for message in TURNS:  # one conversation alone first: what every user should see, in order
+        before = len(stack.texts_to(probe))
+        stack.app.deliver(stack.app.text_xml(probe, message))
+        wait_for(lambda b=before: len(stack.texts_to(probe)) > b, 120.0, "the probe's reply")
+        time.sleep(1.5)  # a turn's replies go out together
+        per_turn.append(len(stack.texts_to(probe)))
+    expected = stack.texts_to(probe)
+    assert expected[-1] == ASK_EXPENSES, expected  # the form kept its state from turn to turn
+
+    users = [f"scale{uuid.uuid4().hex[:8]}" for _ in range(USERS)]
+    started = time.monotonic()
+    sent, lock = [0], threading.Lock()
+    errors: list[BaseException] = []
+
+    def run(batch: list[str]) -> None:
+        for user in batch:
+            try:
+                converse(stack, user, sent, lock, per_turn)
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(users[i::WORKERS],)) for i in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: sent[0] >= KILL_AFTER, 240.0, f"{KILL_AFTER} callbacks sent")
+    stack.rasa[0].kill()  # mid-run: some of its turns are leased, some replies not yet written
+    killed_at = sent[0]
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors[:3]
+    wait_for(lambda: all(len(stack.texts_to(u)) >= len(expected) for u in users), 120.0, "every last reply")
+    time.sleep(3.0)  # anything doubled would arrive now
+    wrong = {u: stack.texts_to(u) for u in users if stack.texts_to(u) != expected}
+    assert not wrong, (f"{len(wrong)} of {USERS} conversations differ (instance killed after {killed_at} "
+                       f"callbacks); first: {next(iter(wrong.items()))}; expected {expected}")
+    assert sent[0] == USERS * len(TURNS)
+    routed = callbacks_by_instance(stack)
+    ports = [r.url.rsplit(":", 1)[1] for r in stack.rasa]
+    assert all(routed.get(port, 0) > 0 for port in ports), routed  # nginx balanced over both instances
+    replayed = replays(stack)
+    print(f"\nscale: {sent[0]} callbacks from {USERS} users, instance {ports[0]} killed after {killed_at}; "
+          f"callbacks per instance {routed}; turns taken over after the kill {replayed}; "
+          f"all answered {time.monotonic() - started:.1f} s after the first")
+    stack.rasa[0].start().wait_ready(240.0)  # it comes back and takes its share again
+    again = f"scale{uuid.uuid4().hex[:8]}"
+    stack.app.deliver(stack.app.text_xml(again, TURNS[0]))
+    wait_for(lambda: len(stack.texts_to(again)) >= per_turn[0], 120.0, "a reply after the restart")
