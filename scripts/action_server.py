@@ -4,7 +4,8 @@ rasa-sdk's own `python -m rasa_sdk` binds 0.0.0.0 and trusts any caller, who may
 slots. Here every request but `GET /health` must carry `Authorization: Bearer <ACTION_SERVER_TOKEN>` (Rasa
 sends it from endpoints.yml's `action_endpoint.headers`; a header, never the URL, so it stays out of access
 logs) and is refused with 401 otherwise, compared in constant time. Without a token the server refuses to
-start; in the production profile it also refuses demo settings.
+start; in the production profile it also refuses demo settings. `GET /metrics` (Prometheus, wecom/metrics.py:
+each action call's seconds by action and status) is not an open path: the scraper sends the same bearer secret.
 
     ACTION_SERVER_TOKEN=… python -m scripts.action_server --port 5055 [--host 127.0.0.1]
 """
@@ -22,10 +23,11 @@ from functools import partial
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, raw
 from sanic.worker.loader import AppLoader
 
 from actions.errors import install
+from wecom import metrics
 
 OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ def build_app(token: str, package: str = "actions") -> Sanic:
         log.warning("action server: refused %s %s without the shared secret", request.method, request.path)
         return json({"error": "unauthorized"}, status=401)
 
+    instrument(app, frozenset(executor.actions))
+
     crash_after = os.environ.get("FAULT_CRASH_AFTER_ACTION", "")
     if crash_after:  # tests/faults: die the worst way, after the action's writes and before Rasa hears back
 
@@ -67,6 +71,32 @@ def build_app(token: str, package: str = "actions") -> Sanic:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     return app
+
+
+def instrument(app: Sanic, actions: frozenset[str]) -> None:
+    """`GET /metrics`, and each `/webhook` call timed by its action (unknown names count as `unknown`, so a
+    caller cannot grow the label set) and status."""
+
+    @app.get("/metrics")
+    async def scrape(_request: Request) -> HTTPResponse:
+        body, content_type = metrics.exposition()
+        return raw(body, content_type=content_type)
+
+    @app.on_request
+    async def start_timer(request: Request) -> None:
+        request.ctx.elapsed = metrics.timer()
+
+    @app.on_response
+    async def observe(request: Request, response: HTTPResponse) -> None:
+        elapsed = getattr(request.ctx, "elapsed", None)
+        if request.path != "/webhook" or elapsed is None:
+            return
+        try:
+            name = str((request.json or {}).get("next_action") or "")
+        except Exception:  # a body that is not JSON: rasa-sdk has answered it already
+            name = ""
+        action = name if name in actions else "unknown"
+        metrics.ACTION_SECONDS.labels(action, str(response.status)).observe(elapsed())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,9 +27,10 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from bank.models import Notification
 from services import routes
 from services.notify import is_external, wecom_body
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
+from wecom import metrics
 from wecom.api import TOKEN_ERRORS, WeComAPI, WeComAPIError, fetch_bytes
 from wecom.masking import mask_id
 from wecom.settings import SettingsError, WeComSettings
@@ -161,15 +163,16 @@ class Outbox:
             return counts
         deadline = moment - dt.timedelta(days=self.settings.outbox_mass_confirm_days)
         with session_scope(self.url) as session:
-            waiting = [(n.id, n.recipient, n.external_id, n.sent_at) for n in
+            waiting = [(n.id, n.recipient, n.external_id, n.sent_at, n.kind) for n in
                        outbox.awaiting_confirmation(session, moment - dt.timedelta(minutes=1))]
             advisors = {r: outbox.advisor_userid_of(session, r) if is_external(r) else r for r in {w[1] for w in waiting}}
-        for note_id, recipient, task_id, created in waiting:
+        for note_id, recipient, task_id, created, kind in waiting:
             try:
                 answer = api.call(routes.MASS_RESULT, {"msgid": task_id, "userid": advisors[recipient] or "",
                                                        "limit": 1000})
             except WeComAPIError as error:
                 log.warning("outbox %s: mass-send result not read (%s)", note_id, error.errcode or error.status)
+                metrics.OUTBOX_SEND_FAILURES.labels(api_group(error.path)).inc()
                 counts["waiting"] += 1
                 continue
             status = _mass_status(answer.get("send_list") or [], recipient)
@@ -180,6 +183,8 @@ class Outbox:
                 days=self.settings.outbox_mass_confirm_days)
             with session_scope(self.url) as session:
                 outbox.settle_mass_send(session, note_id, delivered=status == 1, reason=reason, now=moment)
+            if status != 1:
+                metrics.OUTBOX_DEAD_LETTERS.labels(kind or "-").inc()
             counts["sent" if status == 1 else "dead"] += 1
             log.log(logging.INFO if status == 1 else logging.WARNING, "outbox %s to %s: mass send %s", note_id,
                     mask_id(recipient), "delivered" if status == 1 else "failed")
@@ -235,11 +240,14 @@ class Outbox:
             log.warning("outbox %s to %s: state changed while sending", message.id, mask_id(message.recipient))
         level = logging.WARNING if result in ("dead", "held") else logging.INFO
         log.log(level, "outbox %s to %s: %s", message.id, mask_id(message.recipient), result)
+        if result == "dead" and changed:
+            metrics.OUTBOX_DEAD_LETTERS.labels(message.kind or "-").inc()
         detail = next((arg for arg in args if isinstance(arg, str)), "")
         return Outcome(message.id, message.recipient, result, detail, advisor)
 
     def _failed(self, message: Notification, error: WeComAPIError, moment: dt.datetime) -> Outcome:
         attempt = message.attempts + 1
+        metrics.OUTBOX_SEND_FAILURES.labels(api_group(error.path)).inc()
         reason = str(error)[:200]
         if not (error.retryable or error.token_invalid):
             return self._record(message, "dead", outbox.mark_dead, reason)
@@ -396,6 +404,28 @@ def _msgid(answer: dict[str, Any]) -> str | None:
     return str(answer["msgid"]) if answer.get("msgid") else None
 
 
+def api_group(path: str) -> str:
+    """A bounded label for a WeCom API path: its group, never a query string or an id.
+
+    >>> api_group("kf/send_msg"), api_group("message/send"), api_group("externalcontact/add_msg_template?x=1")
+    ('kf/send_msg', 'message/send', 'externalcontact/add_msg_template')
+    """
+    path = path.split("?", 1)[0].strip("/")
+    return "/".join(path.split("/")[:2]) or "-"
+
+
+OUTBOX_DEPTH_STATES = ("pending", "held", "awaiting_advisor", "dead")
+"""The outbox states the depth gauge reports (sent and dropped only grow, and are not depth)."""
+
+
+def outbox_depth(url: str | None = None) -> dict[str, int]:
+    """Messages per waiting or dead state, every state present (the sender's wecom_outbox_depth gauge)."""
+    with session_scope(url) as session:
+        rows = session.execute(select(Notification.state, func.count()).where(
+            Notification.state.in_(OUTBOX_DEPTH_STATES)).group_by(Notification.state)).all()
+    return {**dict.fromkeys(OUTBOX_DEPTH_STATES, 0), **{str(state): int(count) for state, count in rows}}
+
+
 def _errcode(error: str | None) -> int | None:
     """WeCom's errcode in a stored error text.
 
@@ -435,6 +465,7 @@ def mark_history(session: Session, start: dt.datetime, end: dt.datetime) -> int:
 def run(stop: threading.Event, worker: Outbox | None = None) -> None:
     """Pass after pass until `stop` is set; pauses `outbox_poll_s` when a pass found nothing to do."""
     worker = worker or Outbox()
+    metrics.OUTBOX_DEPTH.watch(partial(outbox_depth, worker.url))
     log.info("outbox sender started")
     checked = 0.0
     try:
@@ -494,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    metrics.serve(get_settings().outbox_metrics_port, "outbox sender")
     run(stop)
     return 0
 

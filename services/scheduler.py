@@ -35,6 +35,7 @@ from services.settings import ProductionRefused, Settings, check_profile, get_se
 from services.settlement import settle_orders
 from services.statements import send_statements
 from services.weekly_report import send_weekly_reports
+from wecom import metrics
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +76,17 @@ class Scheduler:
         self._apscheduler: BackgroundScheduler | None = None
 
     def fire(self, name: str, at: dt.datetime | None = None) -> JobReport:
-        """Run job `name` for the moment `at` (default now); a failure is logged and reported empty."""
+        """Run job `name` for the moment `at` (default now); a failure is logged and reported empty. Each run is
+        counted by outcome (scheduler_job_runs_total)."""
         job = self.jobs[name]
         moment = at or self.now()
         try:
             report = job.run(moment, self.settings, self.url)
         except Exception as error:  # a database outage or a bug: the next wake-up (or catch-up) tries again
             log.error("job %s at %s failed: %s", name, moment.isoformat(timespec="minutes"), type(error).__name__)
+            metrics.JOB_RUNS.labels(name, "failed").inc()
             return JobReport(name)
+        metrics.JOB_RUNS.labels(name, "ok").inc()
         if report.sent:
             log.info("job %s %s: %d sent", name, report.period, len(report.sent))
         return report
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    metrics.serve(scheduler.settings.scheduler_metrics_port, "scheduler")
     log.info("scheduler started (%s)", scheduler.settings.scheduler_timezone)
     scheduler.start()
     try:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
                                        description="How often the sender asks WeCom what became of mass sends")
     outbox_mass_confirm_days: float = Field(
         default=3.0, gt=0, description="Days an advisor has to confirm a mass send before it counts as failed")
+    # Prometheus metrics of the two workers (wecom/metrics.py): /metrics on 127.0.0.1 at this port, 0 = off.
+    outbox_metrics_port: int = Field(default=0, ge=0, le=65535,
+                                     description="Port of the sender's /metrics on 127.0.0.1 (0: not served)")
+    scheduler_metrics_port: int = Field(default=0, ge=0, le=65535,
+                                        description="Port of the scheduler's /metrics on 127.0.0.1 (0: not served)")
     # The scheduler (services/scheduler.py): China time; each job on/off, its time and its grace for catch-up.
     scheduler_timezone: str = Field(default="Asia/Shanghai", description="Time zone the jobs' times are in")
     briefing_enabled: bool = Field(default=True, description="Send each advisor's morning briefing")

@@ -18,6 +18,7 @@ from web.routers import (
     health,
     links,
     manage,
+    metrics,
     pages,
     portfolios,
     proposals,
@@ -50,7 +51,9 @@ def create_app() -> FastAPI:
         SessionMiddleware, secret_key=settings.session_secret, session_cookie="wa_session",
         max_age=settings.session_max_age, same_site="lax", https_only=settings.session_https_only,
     )
+    app.add_middleware(metrics.RequestMetrics)  # outermost: times every request, sessions included
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(session.router)
     app.include_router(auth.router)
     app.include_router(links.router)

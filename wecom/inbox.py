@@ -40,6 +40,7 @@ class Entry:
     attempts: int
     busy_told: bool
     error: str | None
+    received_at: dt.datetime | None = None  # when the callback stored it (the turn latency starts here)
 
 
 _SHARED: dict[str, Inbox] = {}
@@ -140,6 +141,13 @@ class Inbox:
             rows = conn.execute(select(inbox.c.state, func.count()).group_by(inbox.c.state)).all()
         return {str(state): int(count) for state, count in rows}
 
+    def depth(self) -> dict[str, int]:
+        """Messages waiting (pending) and given up (failed), both always present (the metrics' inbox depth)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(inbox.c.state, func.count()).where(inbox.c.state.in_((PENDING, FAILED)))
+                                .group_by(inbox.c.state)).all()
+        return {PENDING: 0, FAILED: 0, **{str(state): int(count) for state, count in rows}}
+
     def cursor(self, open_kfid: str) -> str:
         """The saved 微信客服 sync cursor of one kf account ("" before the first page)."""
         with self.engine.connect() as conn:
@@ -158,7 +166,8 @@ class Inbox:
 def _entry(row: Any) -> Entry:
     return Entry(id=int(row["id"]), channel=str(row["channel"]), message_id=str(row["message_id"]),
                  sender=str(row["sender"]), text=str(row["text"]), meta=dict(row["meta"] or {}),
-                 attempts=int(row["attempts"]), busy_told=row["busy_told_at"] is not None, error=row["error"])
+                 attempts=int(row["attempts"]), busy_told=row["busy_told_at"] is not None, error=row["error"],
+                 received_at=row["received_at"])
 
 
 __all__ = ["DONE", "FAILED", "PENDING", "Entry", "Inbox"]

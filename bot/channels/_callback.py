@@ -15,7 +15,9 @@ Body size is bounded twice, so neither layer relies on the other:
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint, Sanic, response
@@ -24,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from wecom import metrics
 from wecom.crypto import BodyTooLarge, CallbackCrypto, CallbackError
 from wecom.settings import WeComSettings
 
@@ -31,7 +34,7 @@ DEFAULT_MAX_BODY_BYTES = WeComSettings.max_body_bytes
 
 logger = logging.getLogger(__name__)
 
-Accept = Callable[[dict[str, str]], None]  # stores a callback's message durably (raises if it cannot)
+Accept = Callable[[dict[str, str]], bool]  # stores a callback's message durably; False: stored before (a retry)
 Listener = Callable[[Sanic], Awaitable[None]]
 
 
@@ -48,10 +51,14 @@ def callback_blueprint(
     """GET verifies the URL; POST decrypts and stores the message (`accept`) before its empty 200.
 
     `started` runs once the server (and Rasa's agent) is up, to start the inbox worker; `stopping` before it
-    stops.
+    stops. Each POST is counted by outcome (wecom/metrics.py) under the channel `name` without "_webhook".
     """
     blueprint = Blueprint(name, __name__)
     crypto = crypto_for(settings) if settings else None
+    channel = name.removesuffix("_webhook")
+
+    def counted(outcome: str) -> None:
+        metrics.CALLBACKS.labels(channel, outcome).inc()
 
     def disabled() -> HTTPResponse:
         logger.error("%s callback called but WeCom is not configured (set WECOM_CORP_ID and the secrets)", name)
@@ -78,7 +85,9 @@ def callback_blueprint(
 
     @blueprint.route("/", methods=["POST"], stream=True)
     async def receive(request: Request) -> HTTPResponse:
+        elapsed = metrics.timer()
         if crypto is None:
+            counted("error")
             return disabled()
         args = request.args
         try:
@@ -86,13 +95,17 @@ def callback_blueprint(
             fields = crypto.decrypt_callback(args.get("msg_signature", ""), args.get("timestamp", ""),
                                              args.get("nonce", ""), body)
         except CallbackError as error:
+            counted("refused")
             return rejected(error, request)
         try:
-            await asyncio.get_running_loop().run_in_executor(None, accept, fields)
+            stored = await asyncio.get_running_loop().run_in_executor(None, accept, fields)
         except SQLAlchemyError as error:  # not stored, so not acknowledged: WeCom will retry
             logger.error("%s callback not stored (%s): answered 503 for WeCom to retry", name,
                          error.__class__.__name__)
+            counted("error")
             return response.text("", status=503)
+        counted("duplicate" if stored is False else "accepted")
+        metrics.CALLBACK_ACK_SECONDS.labels(channel).observe(elapsed())
         return response.text("", status=200)
 
     @blueprint.listener("before_server_start")
@@ -110,6 +123,40 @@ def callback_blueprint(
             await stopping(app)
 
     return blueprint
+
+
+METRICS_TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
+"""The internal secret a scrape of the Rasa process's /metrics must carry (`Authorization: Bearer …`)."""
+
+
+def add_metrics_route(blueprint: Blueprint) -> None:
+    """GET `metrics` under the blueprint (/webhooks/wecom/metrics): this process's metrics, only for a request
+    with `Authorization: Bearer <RASA_AUTH_TOKEN>` (constant-time check; 401 otherwise, 503 without the token).
+
+    The edge proxy routes only the callback paths themselves, so this is reached on loopback only.
+    """
+
+    @blueprint.route("/metrics", methods=["GET"])
+    async def scrape(request: Request) -> HTTPResponse:
+        token = os.environ.get(METRICS_TOKEN_VARIABLE, "")
+        if not token:
+            return response.text("metrics need RASA_AUTH_TOKEN", status=503)
+        if not bearer_matches(request.headers.get("authorization"), token):
+            logger.warning("metrics refused from %s without the internal secret", request.remote_addr or request.ip)
+            return response.text("", status=401)
+        body, content_type = await asyncio.get_running_loop().run_in_executor(None, metrics.exposition)
+        return response.raw(body, content_type=content_type)
+
+
+def bearer_matches(header: str | None, token: str) -> bool:
+    """Whether an Authorization header is exactly `Bearer <token>` (constant time; never for an empty token).
+
+    >>> bearer_matches("Bearer s3cret", "s3cret"), bearer_matches("Bearer other", "s3cret"), bearer_matches(None, "x")
+    (True, False, False)
+    """
+    if not token or not header or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[len("Bearer "):].encode(), token.encode())
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -24,7 +24,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from wecom.inbox import Entry, Inbox
+from wecom import metrics
+from wecom.inbox import Entry, Inbox, now
 from wecom.masking import mask_id
 from wecom.outbox import has_replies
 
@@ -187,6 +188,7 @@ class InboxWorker:
             replies = 0
         if replies and await self.check():
             await self._call(self.inbox.done, entry.id)
+            observe_turn(entry)
         else:
             await self._not_now(entry, "no reply" if replies == 0 else "action server down")
 
@@ -206,6 +208,13 @@ class InboxWorker:
             return
         logger.warning("%s message of %s kept for later: %s", self.name, mask_id(entry.sender), reason)
         await self._call(self.inbox.retry_later, entry.id, reason, self.settings.retry_s, True)
+
+
+def observe_turn(entry: Entry) -> None:
+    """Count a finished turn's latency, from its message stored in the inbox to now (wecom/metrics.py)."""
+    if entry.received_at is not None:
+        seconds = (now() - entry.received_at).total_seconds()
+        metrics.TURN_SECONDS.labels(entry.channel).observe(max(seconds, 0.0))
 
 
 def response_text(app: Any, name: str, default: str) -> str:

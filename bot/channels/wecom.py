@@ -20,7 +20,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic
 from sqlalchemy.engine import Engine
 
-from bot.channels._callback import callback_blueprint
+from bot.channels._callback import add_metrics_route, callback_blueprint
 from bot.channels._worker import (
     BUSY_FALLBACK,
     InboxWorker,
@@ -29,7 +29,7 @@ from bot.channels._worker import (
     action_url,
     response_text,
 )
-from wecom import messages
+from wecom import messages, metrics
 from wecom.callbacks import dedup_key
 from wecom.inbox import Entry, Inbox
 from wecom.outbox import enqueue
@@ -117,23 +117,28 @@ class WeComInput(InputChannel):
         self.worker: InboxWorker | None = None
         if settings:
             self.inbox = Inbox.shared(settings.database_url)
+            metrics.INBOX_DEPTH.watch(self.inbox.depth)
 
     def get_output_channel(self) -> OutputChannel | None:
         if not self.settings:
             return None
         return WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards)
 
-    def accept(self, fields: dict[str, str]) -> None:
-        """Store a user's text or button click; other callbacks (events without text) need no turn."""
+    def accept(self, fields: dict[str, str]) -> bool:
+        """Store a user's text or button click; other callbacks (events without text) need no turn.
+
+        False when the message was stored before (a retry of its callback)."""
         text = user_text(fields)
         sender = fields.get("FromUserName", "")
         if text is None or not sender:
-            return
+            return True
         meta = {"agent_id": fields.get("AgentID", ""), "msg_type": fields.get("MsgType", ""),
                 "response_code": fields.get("ResponseCode", "") if fields.get("Event") == "template_card_event"
                 else ""}
-        if self.inbox.accept(CHANNEL, dedup_key(fields), sender, text, meta) and self.worker is not None:
+        stored = self.inbox.accept(CHANNEL, dedup_key(fields), sender, text, meta)
+        if stored and self.worker is not None:
             self.worker.loop.call_soon_threadsafe(self.worker.wake)
+        return stored
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def turn(entry: Entry) -> int:
@@ -172,7 +177,9 @@ class WeComInput(InputChannel):
             if self.worker is not None:
                 await self.worker.stop()
 
-        return callback_blueprint("wecom_webhook", self.settings, self.accept, started, stopping)
+        blueprint = callback_blueprint("wecom_webhook", self.settings, self.accept, started, stopping)
+        add_metrics_route(blueprint)  # the Rasa process's /webhooks/wecom/metrics, behind RASA_AUTH_TOKEN
+        return blueprint
 
 
 def user_text(fields: dict[str, str]) -> str | None:

@@ -30,7 +30,7 @@ from bot.channels._worker import (
     action_url,
     response_text,
 )
-from wecom import messages
+from wecom import messages, metrics
 from wecom.api import WeComAPI, WeComAPIError
 from wecom.inbox import Entry, Inbox
 from wecom.masking import mask_id
@@ -114,18 +114,23 @@ class WeComKfInput(InputChannel):
         self.welcome = WELCOME_FALLBACK
         if settings:
             self.inbox = Inbox.shared(settings.database_url)
+            metrics.INBOX_DEPTH.watch(self.inbox.depth)
             self.api = WeComAPI(settings, make_store(settings.redis_url))
 
-    def accept(self, fields: dict[str, str]) -> None:
-        """Store the "messages arrived" notice (its token lets sync_msg read them); retries share its key."""
+    def accept(self, fields: dict[str, str]) -> bool:
+        """Store the "messages arrived" notice (its token lets sync_msg read them); retries share its key.
+
+        False when the notice was stored before (a retry of its callback)."""
         if fields.get("MsgType") != "event" or fields.get("Event") != "kf_msg_or_event":
-            return
+            return True
         open_kfid, token = fields.get("OpenKfId", ""), fields.get("Token", "")
         if not open_kfid:
-            return
+            return True
         key = f"{open_kfid}:{token or fields.get('CreateTime', '')}"
-        if self.inbox.accept(SYNC, key, open_kfid, "", {"token": token}) and self.worker is not None:
+        stored = self.inbox.accept(SYNC, key, open_kfid, "", {"token": token})
+        if stored and self.worker is not None:
             self.worker.loop.call_soon_threadsafe(self.worker.wake)
+        return stored
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def turn(entry: Entry) -> int:
