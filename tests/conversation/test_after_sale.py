@@ -64,7 +64,7 @@ def test_a_manager_corrects_a_model_portfolio(say: Say, demo_db_url: str) -> Non
 
 def test_an_order_above_the_cap_is_refused_at_the_push(say: Say,
                                                        clients: tuple[list[Person], list[Person]]) -> None:  # noqa: F811
-    person = clients[0][2]
+    person = clients[0][-1]  # test_push.py and test_push_products.py use the first four
     preview = say(ADVISOR, f"把稳健组合推给{person.name}，每人600万")
     assert any("超过单笔上限5,000,000.00元" in line for line in preview), preview
     assert preview[-1] == text_of("utter_push_nobody_suitable"), preview
@@ -80,7 +80,7 @@ def _push_and_confirm(say: Say, url: str, person: Person, text: str) -> str:
 
 def test_a_client_follows_orders_and_cancels_a_policy(say: Say, demo_db_url: str,
                                                       clients: tuple[list[Person], list[Person]]) -> None:  # noqa: F811
-    person = clients[0][4] if len(clients[0]) > 4 else clients[0][3]
+    person = clients[0][-2]
     _push_and_confirm(say, demo_db_url, person, f"组合下单：福寿康宁重疾险，推给{person.name}")
     _push_and_confirm(say, demo_db_url, person, f"把稳健添利90天推给{person.name}，每人2万")
     pending = say(person.external_id, "我买的东西成交了吗")
@@ -130,7 +130,7 @@ def test_an_advisor_reviews_what_they_pushed(say: Say) -> None:  # after the pus
 
 def test_an_advisor_sends_a_proposal_and_a_push_to_a_named_client(say: Say, demo_db_url: str,
                                                                   clients: tuple[list[Person], list[Person]]) -> None:  # noqa: F811
-    person = clients[0][1]
+    person = clients[0][-3]
     proposal = say(ADVISOR, f"给{person.name}出一份建议书")
     assert proposal, proposal
     sent = say(ADVISOR, f"把这份建议书发给{person.name}")
@@ -154,7 +154,7 @@ def test_an_advisor_sends_a_proposal_and_a_push_to_a_named_client(say: Say, demo
 
 def test_a_client_assessed_lower_after_the_push_is_refused_at_confirmation(
         say: Say, demo_db_url: str, clients: tuple[list[Person], list[Person]]) -> None:  # noqa: F811
-    person = clients[0][2]
+    person = clients[0][-4]
     say(ADVISOR, f"把稳健添利90天推给{person.name}，每人2万")
     assert say(ADVISOR, "确认")[0].startswith("已把稳健添利90天理财推送给1位客户")
     task = task_of(demo_db_url, person.id)

@@ -41,6 +41,7 @@ def load(monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]) -> Any:
 
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
+    (SUPERVISORD / ".." / ".." / "var" / "log").resolve().mkdir(parents=True, exist_ok=True)  # a fresh clone's
     options = ServerOptions()
     options.configfile = str(SUPERVISORD / "supervisord.conf")
     options.process_config(do_usage=False)

@@ -76,7 +76,7 @@ def test_unknown_product_is_named(session: Session, advisor_a: Identity) -> None
 
 @pytest.mark.parametrize("name", ["稳健组合", "平衡组合", "进取组合"])
 def test_portfolio_prospects_use_the_riskiest_item(session: Session, manager: Identity, name: str) -> None:
-    portfolio = session.execute(select(ModelPortfolio).where(ModelPortfolio.name == name)).scalar_one()
+    portfolio = session.execute(select(ModelPortfolio).where(ModelPortfolio.name == name, ModelPortfolio.superseded_at.is_(None))).scalar_one()
     highest, minimum = portfolio_requirements(portfolio)
     assert all(level_rank(i.product.risk_level) <= level_rank(highest) for i in portfolio.items)  # type: ignore[operator]
     assert minimum >= max(i.product.min_amount for i in portfolio.items)
