@@ -56,7 +56,8 @@ CATEGORY_NAMES: dict[str, str] = {
 CATEGORIES = tuple(CATEGORY_NAMES)
 MARKET_CATEGORIES = ("bond_fund", "mixed_fund", "equity_fund", "index_fund", "qdii_fund", "gold")
 INSURANCE_CATEGORIES = ("annuity_insurance", "critical_illness_insurance", "life_insurance")
-TRANSACTION_KINDS = ("buy", "sell", "dividend", "maturity", "premium")
+TRANSACTION_KINDS = ("buy", "sell", "dividend", "maturity", "premium", "refund")
+"""A refund is a premium paid back (an insurance order cancelled within its 犹豫期); nothing is ever deleted."""
 CONTACT_NAMES: dict[str, str] = {"phone": "电访", "visit": "面访", "salon": "沙龙", "message": "企微消息"}
 """Contact kind → the name advisors use; "message" is something sent through the bot (services/sharing.py)."""
 CONTACT_KINDS = tuple(CONTACT_NAMES)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bank.clients import age_on
@@ -158,9 +158,10 @@ def client_facts(session: Session, client_id: int, today: dt.date, valid_days: i
         holdings[category] = holdings.get(category, 0.0) + float(value)
         if CATEGORY_CLASS[category] not in ("cash", "insurance"):
             growth_positions.append(float(value))
+    paid = case((Transaction.kind == "refund", -Transaction.amount), else_=Transaction.amount)  # net of refunds
     premiums = session.execute(
-        select(func.coalesce(func.sum(Transaction.amount), 0)).where(
-            Transaction.client_id == client_id, Transaction.kind == "premium",
+        select(func.coalesce(func.sum(paid), 0)).where(
+            Transaction.client_id == client_id, Transaction.kind.in_(("premium", "refund")),
             Transaction.trade_date > today - dt.timedelta(days=365), Transaction.trade_date <= today)
     ).scalar_one()
     last_checkup = session.execute(

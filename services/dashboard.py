@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from bank.models import (
@@ -188,9 +188,10 @@ def _advisor_figures(session: Session, staff_ids: list[int], start: dt.date, end
         .where(*orders).group_by(Client.advisor_id))
     add("order_amount", select(Client.advisor_id, func.sum(Order.amount)).select_from(Order).join(Client, Order.client_id == Client.id)
         .where(*orders).group_by(Client.advisor_id))
-    add("sales_amount", select(Client.advisor_id, func.sum(Transaction.amount)).select_from(Transaction)
+    net = case((Transaction.kind == "refund", -Transaction.amount), else_=Transaction.amount)  # premiums paid back
+    add("sales_amount", select(Client.advisor_id, func.sum(net)).select_from(Transaction)
         .join(Client, Transaction.client_id == Client.id)
-        .where(Client.advisor_id.in_(staff_ids), Transaction.kind.in_(SALES_KINDS),
+        .where(Client.advisor_id.in_(staff_ids), Transaction.kind.in_((*SALES_KINDS, "refund")),
                Transaction.trade_date >= start, Transaction.trade_date <= end)
         .group_by(Client.advisor_id))
     return figures

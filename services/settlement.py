@@ -272,7 +272,8 @@ class Cancelled:
 def cancel_in_cooling_off(session: Session, order_id: int, now: dt.datetime,
                           settings: Settings | None = None) -> Cancelled:
     """Cancel insurance order `order_id` within its cooling-off period: before it takes effect, or up to the
-    last day of 犹豫期 — then its policy (holding) and premium are removed and the premium refunded. The client
+    last day of 犹豫期 — then its policy (holding) is removed and the premium refunded (a `refund` transaction
+    beside the premium's, which stays). The client
     and the advisor are told; the caller commits.
 
     Raises OrderNotFound for an unknown id, NotCancellable (with the reason in Chinese) for any other order.
@@ -299,10 +300,10 @@ def cancel_in_cooling_off(session: Session, order_id: int, now: dt.datetime,
     if not changed:
         raise NotCancellable("订单状态刚刚发生变化，请稍后再试")
     refund = Decimal(0)
-    if status == "filled":
+    if status == "filled":  # the premium stays on record and is paid back by a refund; the policy is gone
         refund = Decimal(order.amount)
-        if order.transaction_id is not None:
-            session.execute(delete(Transaction).where(Transaction.id == order.transaction_id))
+        session.add(Transaction(client_id=order.client_id, product_id=product.id, kind="refund", amount=refund,
+                                units=None, trade_date=now.date()))
         if order.holding_id is not None:
             session.execute(delete(Holding).where(Holding.id == order.holding_id))
     session.refresh(order)

@@ -17,6 +17,8 @@ from bank.models import Client, Holding, NavPoint, Notification, Order, Product,
 from calc.calendar import next_day
 from calc.performance import total_return
 from calc.settlement import fund_units, settlement_dates, trade_date
+from services.checkups import client_facts
+from services.dashboard import advisor_dashboard
 from services.push_decisions import confirm_push
 from services.pushes import preview_push, push_portfolio
 from services.scheduler import Scheduler, jobs
@@ -297,10 +299,20 @@ class TestCoolingOff:
         assert (policy.status, policy.cooling_off_until) == ("filled", dt.date(2026, 12, 14))
         with session_scope(bank_url) as s:
             assert s.get(Transaction, policy.transaction_id).kind == "premium"
+            staff = s.scalar(select(Staff.id).where(Staff.wecom_userid == "zhangmin"))
+            month = (dt.date(2026, 11, 1), dt.date(2026, 12, 31))
+            sales = Decimal(advisor_dashboard(s, staff, *month)["sales_amount"])
+            premiums = client_facts(s, client_id, dt.date(2026, 12, 14)).annual_premiums
             done = cancel_in_cooling_off(s, oid, at(dt.date(2026, 12, 14), 20))
         assert done.refund == Decimal("5000.00") and load(bank_url, oid).status == "cancelled"
         with session_scope(bank_url) as s:
-            assert s.get(Holding, policy.holding_id) is None and s.get(Transaction, policy.transaction_id) is None
+            assert s.get(Holding, policy.holding_id) is None
+            assert s.get(Transaction, policy.transaction_id).kind == "premium"  # the premium stays on record
+            refund = s.scalars(select(Transaction).where(Transaction.client_id == policy.client_id,
+                                                         Transaction.kind == "refund")).one()
+            assert refund.amount == Decimal("5000.00") and refund.trade_date == dt.date(2026, 12, 14)
+            assert Decimal(advisor_dashboard(s, staff, *month)["sales_amount"]) == sales - Decimal("5000.00")
+            assert client_facts(s, client_id, dt.date(2026, 12, 14)).annual_premiums == premiums - 5000.0
         assert {n.recipient for n in notes(bank_url, "order_cancelled")} == {external, "zhangmin"}
 
     def test_after_the_period_or_for_a_fund_it_is_refused_with_the_reason(self, bank_url: str) -> None:
