@@ -9,7 +9,7 @@ VENV := .venv/bin/python
 RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 ACTION_SERVER_TOKEN=$${ACTION_SERVER_TOKEN:-unused} .venv-rasa/bin/rasa
 DEMO_SEED ?= 42
 
-.PHONY: audit profile-check help setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
+.PHONY: audit profile-check help scale setup setup-rasa setup-main setup-system setup-test-system bank knowledge model run test test-rasa lint bench nlu-eval clean
 
 help:
 	@echo "make run    set up, then run the bot, action server and web app"
@@ -18,6 +18,7 @@ help:
 	@echo "make nlu-eval  held-out intent evaluation (macro-F1, confusions) against a DIET baseline"
 	@echo "make lint   ruff over the code, and the layering contract (scripts/check_layers.py)"
 	@echo "make audit  pip-audit over both lock files, with the documented allow-list"
+	@echo "make scale  two Rasa instances behind nginx on PostgreSQL and Redis, with the fake WeCom API"
 
 setup: setup-rasa setup-main setup-system
 
@@ -73,6 +74,11 @@ audit:
 	@test -n "$(PY311)" || exit 1
 	@scripts/setup_venv.sh .venv-audit "$(PY311)" requirements/audit.lock
 	@$(PY311) scripts/audit.py
+
+# Two Rasa instances behind nginx on Rasa's SQL tracker store (PostgreSQL) and RedisLockStore, with the fake WeCom
+# API: tests/scale/stack.py (the scale test and bench/bench_scale.py start the same set-up).
+scale: setup setup-test-system knowledge model
+	$(VENV) -m tests.scale.stack
 
 bench: setup bank knowledge
 	@for script in bench/bench_*.py; do echo "### $$script"; $(VENV) $$script || exit 1; done

@@ -40,6 +40,7 @@ def main() -> None:
     _quiet()
     if not MODEL.exists():
         sys.exit(f"{MODEL} is missing: run `make model` first")
+    time_components()
     started = time.perf_counter()
     agent = load_model(MODEL)
     load_s = time.perf_counter() - started
@@ -59,6 +60,60 @@ def main() -> None:
                 samples.append(time.perf_counter() - start)
         p50, p95, worst = percentiles(samples)
         print(f"{name:<28}{len(samples):>6}{p50:>10.1f}{p95:>10.1f}{worst:>10.1f}")
+    component_breakdown(agent, short + long)
+
+
+SPENT: dict[str, float] = {}
+"""Seconds spent in each NLU component's `process` (and in the e5 embedding), once `time_components` ran."""
+
+
+def time_components() -> None:
+    """Wrap each NLU component's `process` (and the e5 embedding inside the intent classifier) with a timer.
+    Before the model loads: Rasa's graph keeps the bound methods it found then."""
+    from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
+    from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+
+    import bot.nlu.intent_classifier as intents
+    from bot.nlu.entity_extractor import CharCRFEntityExtractor
+    from bot.nlu.fallback import IntentFallbackClassifier
+
+    def timed(owner: object, attribute: str, label: str) -> None:
+        original = getattr(owner, attribute)
+        SPENT[label] = 0.0
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                SPENT[label] += time.perf_counter() - started
+
+        setattr(owner, attribute, wrapper)
+
+    for owner, label in ((JiebaTokenizer, "JiebaTokenizer"), (CharCRFEntityExtractor, "CharCRFEntityExtractor"),
+                         (intents.CharE5IntentClassifier, "CharE5IntentClassifier (all)"),
+                         (EntitySynonymMapper, "EntitySynonymMapper"),
+                         (IntentFallbackClassifier, "IntentFallbackClassifier")):
+        timed(owner, "process", label)
+    timed(intents, "embed", "  of which the e5 embedding")
+
+
+def component_breakdown(agent: object, texts: list[str]) -> None:
+    """Where a parse's time goes, as a mean per message and a share of the whole parse."""
+    for label in SPENT:
+        SPENT[label] = 0.0
+    total = 0.0
+    for text in texts:
+        started = time.perf_counter()
+        parse_all(agent, [text], [None])
+        total += time.perf_counter() - started
+    n = len(texts)
+    print(f"\nwhere a parse's time goes ({n} messages, one at a time; mean per message)")
+    print(f"{'component':<34}{'ms':>8}{'share':>8}")
+    inside = sum(v for k, v in SPENT.items() if not k.startswith("  "))
+    for label, seconds in [*SPENT.items(), ("graph and message handling (rest)", total - inside)]:
+        print(f"{label:<34}{seconds / n * 1000:>8.1f}{seconds / total:>8.0%}")
+    print(f"{'whole parse':<34}{total / n * 1000:>8.1f}{1:>8.0%}")
 
 
 if __name__ == "__main__":
