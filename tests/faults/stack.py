@@ -128,6 +128,7 @@ class FaultStack:
 def fault_stack(work: Path) -> Iterator[FaultStack]:
     postgres = PostgresServer()
     redis = fake = actions = sender = rasa = None
+    stack: FaultStack | None = None
     try:
         subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bank", "demo", "--seed", "7", "--today",
                         TODAY.isoformat()], cwd=ROOT, env={**os.environ, "DATABASE_URL": postgres.url}, check=True,
@@ -151,7 +152,9 @@ def fault_stack(work: Path) -> Iterator[FaultStack]:
         yield stack
         (LOGS.parent / "fault-table.md").write_text(fault_table(stack.rows) + "\n", encoding="utf-8")
     finally:
-        for service in (rasa, sender, actions):
+        # The stack's own: a test may have restarted the action server (restart_actions) or Rasa.
+        running = (stack.rasa, stack.sender, stack.actions) if stack is not None else (rasa, sender, actions)
+        for service in running:
             if service is not None:
                 service.stop()
         if fake is not None:

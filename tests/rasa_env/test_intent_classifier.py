@@ -137,3 +137,33 @@ class TestIntentFallback:
     def test_two_intents_too_close_fall_back(self) -> None:
         message = self.run([{"name": "greet", "confidence": 0.48}, {"name": "help", "confidence": 0.45}])
         assert message.get("intent")["name"] == "nlu_fallback"
+
+
+class CountingE5:
+    """Stands in for the e5 model to count what reaches it (the real one is deterministic as well)."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def query(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return [[float(len(t)), 1.0, *([0.0] * 382)] for t in texts]
+
+
+def test_a_text_seen_before_is_not_embedded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import OrderedDict
+
+    import bot.nlu.intent_classifier as classifier
+
+    model = CountingE5()
+    monkeypatch.setattr(classifier, "_E5", model)
+    monkeypatch.setattr(classifier, "_CACHE", OrderedDict())
+    monkeypatch.setattr(classifier, "CACHE_SIZE", 2)
+    first = classifier.embed(["确认", "好的"])
+    again = classifier.embed(["好的", "确认", "好的"])
+    assert model.calls == [["确认", "好的"]]  # nothing new: the model is not called
+    assert np.allclose(again, first[[1, 0, 1]]) and np.allclose(np.linalg.norm(again, axis=1), 1.0)
+    classifier.embed(["谢谢"])  # a third text: the least recently used ("确认"… then "好的" was used last) goes
+    assert list(classifier._CACHE) == ["好的", "谢谢"]
+    classifier.embed(["确认"])
+    assert model.calls[-1] == ["确认"]

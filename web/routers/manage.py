@@ -48,6 +48,20 @@ def _refusal(request: Request, user: WebUser | None) -> HTMLResponse | None:
     return None
 
 
+def _model(session: Session, portfolio_id: int) -> ModelPortfolio | None:
+    """A house model portfolio (any version) by id; None for an unknown id or a push's own product mix."""
+    try:
+        portfolio = find_portfolio(session, portfolio_id)
+    except UnknownProduct:
+        return None
+    return portfolio if portfolio.kind == "model" else None
+
+
+def _not_found(request: Request, user: WebUser) -> HTMLResponse:
+    return templates.TemplateResponse(request, "refused.html", {"user": user, "message": NOT_FOUND},
+                                      status_code=status.HTTP_404_NOT_FOUND)
+
+
 def _manager(session: Session, user: WebUser) -> Identity:
     identity = who_is(session, user.sender_id)
     if identity is None:
@@ -93,14 +107,8 @@ def portfolio_page(portfolio_id: int, request: Request, user: MaybeUser, session
     if refusal is not None:
         return refusal
     assert user is not None
-    try:
-        portfolio = find_portfolio(session, portfolio_id)
-    except UnknownProduct:
-        portfolio = None
-    if portfolio is None or portfolio.kind != "model":
-        return templates.TemplateResponse(request, "refused.html", {"user": user, "message": NOT_FOUND},
-                                          status_code=status.HTTP_404_NOT_FOUND)
-    return _page(request, user, session, portfolio)
+    portfolio = _model(session, portfolio_id)
+    return _not_found(request, user) if portfolio is None else _page(request, user, session, portfolio)
 
 
 def read_weights(form: dict[str, str]) -> tuple[dict[str, float], dict[str, str]]:
@@ -157,11 +165,9 @@ async def portfolio_preview(portfolio_id: int, request: Request, user: MaybeUser
         return refusal
     assert user is not None
     form = await _form(request)
-    try:
-        portfolio = find_portfolio(session, portfolio_id)
-    except UnknownProduct:
-        return templates.TemplateResponse(request, "refused.html", {"user": user, "message": NOT_FOUND},
-                                          status_code=status.HTTP_404_NOT_FOUND)
+    portfolio = _model(session, portfolio_id)
+    if portfolio is None:
+        return _not_found(request, user)
     weights, errors = read_weights(form)
     values = {k.removeprefix("w_"): v for k, v in form.items() if k.startswith("w_")}
     values |= {"new_code": form.get("new_code", ""), "new_weight": form.get("new_weight", "")}
@@ -185,11 +191,9 @@ def portfolio_save(portfolio_id: int, request: Request, user: MaybeUser, session
     if refusal is not None:
         return refusal
     assert user is not None
-    try:
-        portfolio = find_portfolio(session, portfolio_id)
-    except UnknownProduct:
-        return templates.TemplateResponse(request, "refused.html", {"user": user, "message": NOT_FOUND},
-                                          status_code=status.HTTP_404_NOT_FOUND)
+    portfolio = _model(session, portfolio_id)
+    if portfolio is None:
+        return _not_found(request, user)
     try:
         change = EditPreview.from_dict(json.loads(preview))
         if change.portfolio_id != portfolio.id:
