@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.client.wealth import _ClientOnlyAction, client_or_refuse
+from actions.client.wealth import _ClientOnlyAction, client_or_refuse, client_sender
 from actions.forms import latest_text
 from actions.identity import sender
 from actions.staff import replied_to
@@ -86,10 +86,7 @@ class ActionPolicyCancel(Action):
         if order_id is None or not replied_to(tracker, "action_policy_cancel_preview"):
             dispatcher.utter_message(response="utter_policy_cancel_stale")
             return _reset()
-        ok, identity = sender(dispatcher, tracker)
-        if not ok:
-            return _reset()
-        client_id = client_or_refuse(dispatcher, identity, FEATURE_ZH)
+        client_id = client_sender(dispatcher, tracker, FEATURE_ZH)
         if client_id is None:
             return _reset()
         try:

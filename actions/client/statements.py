@@ -12,8 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.client.wealth import client_or_refuse
-from actions.identity import sender
+from actions.client.wealth import client_sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from services.statements import set_statements
@@ -30,10 +29,7 @@ class ActionStatementPreference(Action):
         return "action_statement_preference"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        ok, identity = sender(dispatcher, tracker)
-        if not ok:
-            return []
-        client_id = client_or_refuse(dispatcher, identity, FEATURE_ZH)
+        client_id = client_sender(dispatcher, tracker, FEATURE_ZH)
         if client_id is None:
             return []
         intent: Any = (tracker.latest_message or {}).get("intent", {}).get("name")

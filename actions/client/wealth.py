@@ -109,6 +109,13 @@ def client_or_refuse(dispatcher: CollectingDispatcher, identity: Identity | None
     return client_id
 
 
+def client_sender(dispatcher: CollectingDispatcher, tracker: Tracker, feature_zh: str) -> int | None:
+    """The client id of the message's sender, or None once the sender has been told why not (unknown, the
+    directory down, or not a client: `client_or_refuse`)."""
+    ok, identity = sender(dispatcher, tracker)
+    return client_or_refuse(dispatcher, identity, feature_zh) if ok else None
+
+
 LEVER_ADVICE = {"activity": "多和理财经理保持联系、常登录看看持仓",
                 "allocation": "让应急、保障、增值三笔钱更平衡，持仓更分散",
                 "potential": "把他行资产和近期到期的资金一起做个规划"}
@@ -171,10 +178,7 @@ class _ClientOnlyAction(Action, ABC):
         """The lines to send, or None when the client has nothing on record."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        ok, identity = sender(dispatcher, tracker)
-        if not ok:
-            return []
-        client_id = client_or_refuse(dispatcher, identity, self.feature_zh)
+        client_id = client_sender(dispatcher, tracker, self.feature_zh)
         if client_id is None:
             return []
         try:
@@ -271,10 +275,7 @@ class ActionRedeemReward(Action):
         return "action_redeem_reward"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        ok, identity = sender(dispatcher, tracker)
-        if not ok:
-            return []
-        client_id = client_or_refuse(dispatcher, identity, "权益兑换")
+        client_id = client_sender(dispatcher, tracker, "权益兑换")
         if client_id is None:
             return []
         key, now = request_key(tracker, self.name()), clock.now()

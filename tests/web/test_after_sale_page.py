@@ -16,7 +16,7 @@ from services.after_sale import push_review
 from services.dashboard import after_sale_figures
 from services.push_decisions import decline_push
 from services.pushes import push_portfolio
-from tests.servers import LOGS, Service, free_port
+from tests.servers import Service, free_port, start_web
 from tests.services.after_sale_story import TODAY, sold
 from tests.services.push_cast import Cast
 from tests.web.conftest import SESSION_SECRET, signed_in
@@ -33,18 +33,10 @@ def tasks(bank_url: str, cast: Cast) -> list[str]:
 
 @pytest.fixture(scope="module")
 def web(bank_url: str, tasks: list[str]) -> Iterator[Service]:
-    from scripts.services import VENV
-
     port = free_port()
-    service = Service(
-        name="web app (after sale)",
-        command=[str(VENV / "bin" / "python"), "-m", "uvicorn", "--factory", "web.app:create_app",
-                 "--host", "127.0.0.1", "--port", str(port)],
-        ready_url=f"http://127.0.0.1:{port}/health", url=f"http://127.0.0.1:{port}",
-        env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-             "CLOCK_NOW": f"{TODAY.isoformat()}T12:00:00"},
-        log_path=LOGS / f"web-after-sale-{port}.log",
-    ).start().wait_ready(60.0)
+    service = start_web(env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET,
+                             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                             "CLOCK_NOW": f"{TODAY.isoformat()}T12:00:00"}, port=port)
     yield service
     service.stop()
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
@@ -19,33 +18,18 @@ from bank.db import session_scope
 from bank.models import Client, Order, PortfolioPush
 from bank.notifications import messages_for
 from services.pushes import push_portfolio
-from tests.servers import LOGS, Service, free_port
+from tests.servers import Service, free_port, start_web
 from tests.services.push_cast import Cast
 from tests.web.conftest import SESSION_SECRET
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def make_app() -> FastAPI:
-    """The real app, as web/app.py builds it."""
-    from web.app import create_app
-
-    return create_app()
-
-
 @pytest.fixture(scope="module")
 def web(bank_url: str) -> Iterator[Service]:
-    from scripts.services import VENV
-
     port = free_port()
-    service = Service(
-        name="web app (portfolios)",
-        command=[str(VENV / "bin" / "python"), "-m", "uvicorn", "--factory", "tests.web.test_portfolios:make_app",
-                 "--host", "127.0.0.1", "--port", str(port)],
-        ready_url=f"http://127.0.0.1:{port}/health", url=f"http://127.0.0.1:{port}",
-        env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"},
-        log_path=LOGS / f"web-portfolios-{port}.log",
-    ).start().wait_ready(60.0)
+    service = start_web(env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET,
+                             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port=port)
     yield service
     service.stop()
 

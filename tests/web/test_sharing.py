@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from bank.models import Client, Contact, Notification
 from bank.proposals import create_proposal
 from services.pushes import push_portfolio
 from services.sharing import SHARE_KIND
-from tests.servers import LOGS, Service, free_port
+from tests.servers import Service, free_port, start_web
 from tests.services.push_cast import NOW, Cast
 from tests.web.conftest import SESSION_SECRET
 from tests.web.test_portfolios import session_cookie
@@ -28,27 +27,12 @@ NEWS = "news-2026-10-08-lpr"
 R4_PRODUCT = {"code": "EF001", "name": "远航消费升级股票", "risk_level": "R4", "category": "股票基金", "why": "增值"}
 
 
-def make_app() -> Any:
-    """The real app, as web/app.py builds it."""
-    from web.app import create_app
-
-    return create_app()
-
-
 @pytest.fixture(scope="module")
 def web(bank_url: str, knowledge_dir: Path) -> Iterator[Service]:
-    from scripts.services import VENV
-
     port = free_port()
-    service = Service(
-        name="web app (sharing)",
-        command=[str(VENV / "bin" / "python"), "-m", "uvicorn", "--factory", "tests.web.test_sharing:make_app",
-                 "--host", "127.0.0.1", "--port", str(port)],
-        ready_url=f"http://127.0.0.1:{port}/health", url=f"http://127.0.0.1:{port}",
-        env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-             "KNOWLEDGE_INDEX_DIR": str(knowledge_dir), "CLOCK_NOW": NOW.isoformat()},
-        log_path=LOGS / f"web-sharing-{port}.log",
-    ).start().wait_ready(60.0)
+    service = start_web(env={"DATABASE_URL": bank_url, "SESSION_SECRET": SESSION_SECRET,
+                             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                             "KNOWLEDGE_INDEX_DIR": str(knowledge_dir), "CLOCK_NOW": NOW.isoformat()}, port=port)
     yield service
     service.stop()
 
