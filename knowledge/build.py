@@ -13,6 +13,7 @@ from knowledge import config
 from knowledge.engine import doc_hash, get_engine
 from knowledge.loaders import Document, iter_files, load_file
 from knowledge.store import IndexMissingError
+from knowledge.thesaurus import vocabulary_key
 
 # Bump when chunking or tokenizing changes: `ensure` then rebuilds (cached embeddings are reused).
 INDEX_FORMAT = 6
@@ -41,11 +42,14 @@ def ensure(index_dir: str | Path | None = None, corpus_dir: Path = config.CORPUS
         meta = engine.snapshot().meta
     except IndexMissingError:
         meta = None
-    if meta is None or rebuild or meta.get("model_key") != model or meta.get("format") != INDEX_FORMAT:
+    vocabulary = vocabulary_key()  # documents were tokenized with the thesaurus words of their build
+    if (meta is None or rebuild or meta.get("model_key") != model or meta.get("format") != INDEX_FORMAT
+            or meta.get("vocabulary") != vocabulary):
         runtime = [Document(**{**d, "tags": tuple(d["tags"]), "headings": tuple(d.get("headings", ()))})
                    for d in (meta or {}).get("runtime", {}).values()]
         res = engine.apply(list(wanted.values()), origin="corpus", model=model, progress=progress,
-                           reset=True, extra_meta={"format": INDEX_FORMAT, "products_hash": products_hash})
+                           reset=True, extra_meta={"format": INDEX_FORMAT, "products_hash": products_hash,
+                                       "vocabulary": vocabulary})
         if runtime:
             res = engine.apply(runtime, origin="runtime", model=model)
         return {"action": "rebuilt", **res}

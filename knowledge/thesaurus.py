@@ -4,6 +4,7 @@ concepts asked by their effect become the canonical words documents are written 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +88,14 @@ def expand(query: str) -> list[str]:
 def canonical_terms() -> list[str]:
     """The terms the thesaurus adds (the words documents are written in), for the tokenizer's dictionary."""
     return sorted({t for entry in load() for t in entry.add if len(t) > 1 and " " not in t})
+
+
+def vocabulary_key(terms: list[str] | None = None) -> str:
+    """A hash of the tokenizer's thesaurus words: documents are tokenized with them, so an index built with other
+    words is rebuilt (`knowledge.build.ensure`).
+
+    >>> vocabulary_key(["货币基金"]) == vocabulary_key(["货币基金"]) != vocabulary_key(["货币基金", "定投"])
+    True
+    """
+    words = canonical_terms() if terms is None else sorted(terms)
+    return hashlib.sha1("\n".join(words).encode("utf-8")).hexdigest()

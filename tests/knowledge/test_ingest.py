@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 import knowledge
 from knowledge.build import ensure
 from knowledge.store import current_name, read_snapshot
@@ -53,6 +55,17 @@ def test_ensure_is_a_no_op_when_nothing_changed_and_keeps_runtime_notes(kindex_r
     assert ensure(kindex_rw, sheets_dir=sheets_dir)["action"] == "unchanged"
     assert current_name(kindex_rw) == gen
     assert "keep-me" in {r["doc_id"] for r in read_snapshot(kindex_rw).records}
+
+
+def test_ensure_rebuilds_when_the_thesaurus_words_change(kindex_rw: Path, sheets_dir: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents are tokenized with the thesaurus words: other words mean other tokens, so the index is rebuilt."""
+    from knowledge import build
+
+    assert ensure(kindex_rw, sheets_dir=sheets_dir)["action"] == "unchanged"
+    monkeypatch.setattr(build, "vocabulary_key", lambda: "another thesaurus")
+    assert ensure(kindex_rw, sheets_dir=sheets_dir)["action"] == "rebuilt"
+    assert ensure(kindex_rw, sheets_dir=sheets_dir)["action"] == "unchanged"
 
 
 def test_ensure_reindexes_only_changed_corpus_files(kindex_rw: Path, tmp_path: Path, sheets_dir: Path) -> None:
