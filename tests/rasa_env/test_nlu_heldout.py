@@ -22,10 +22,11 @@ from scripts.nlu_report import (
     training_examples,
 )
 
-ACCURACY_FLOOR = 0.84
-MACRO_F1_FLOOR = 0.86
+ACCURACY_FLOOR = 0.86
+MACRO_F1_FLOOR = 0.87
 """Regression floors for models/current.tar.gz on the held-out set (nlu_fallback counts as a miss; no sender
-kind, as over the REST channel). Measured 0.853 / 0.875 when they were set; the target is 0.97."""
+kind, as over the REST channel). Measured 0.875 / 0.890 when they were set (2026-12-02, after the blind
+breadth pass of bot/data/nlu/breadth_*.yml); the target is 0.97."""
 
 # Short, canonical utterances that were in bot/data before the held-out set was written and that its author
 # wrote independently as well ("你好", "确认", "财富体检" …). They stay in training (the bot must know them);
