@@ -188,13 +188,13 @@ def rasa_server(
     log_path: Path | None = None,
 ) -> Service:
     """Rasa Open Source 3.6 (Python 3.10) on loopback, its HTTP API behind RASA_AUTH_TOKEN; ready once the
-    model is loaded."""
+    model is loaded. Started through bot/server.py (Rasa's command line with the compiled action-answer check)."""
     token = {**INTERNAL_SECRETS, **(env or {})}["RASA_AUTH_TOKEN"]
     return Service(
         name="Rasa server",
         command=[
             # One argument with "=": a random token may start with "-", which argparse would take for an option.
-            str(VENV_RASA / "bin" / "rasa"), "run", "--enable-api", f"--auth-token={token}",
+            str(VENV_RASA / "bin" / "python"), "-m", "bot.server", "run", "--enable-api", f"--auth-token={token}",
             "--model", str(model), "--endpoints", str(endpoints), "--credentials", str(credentials),
             "--port", str(port), "--interface", "127.0.0.1",
         ],

@@ -34,6 +34,6 @@ USER 10001
 EXPOSE 5005
 # The Kubernetes manifest passes the endpoints (Redis lock store, PostgreSQL tracker store) and the port; this
 # is the same command, as scripts/services.py's rasa_server() builds it, with the repository's endpoints.yml.
-CMD ["/bin/sh", "-c", "exec /app/.venv-rasa/bin/rasa run --enable-api --auth-token=\"$RASA_AUTH_TOKEN\" \
+CMD ["/bin/sh", "-c", "exec /app/.venv-rasa/bin/python -m bot.server run --enable-api --auth-token=\"$RASA_AUTH_TOKEN\" \
      --model /app/models/current.tar.gz --endpoints /app/endpoints.yml \
      --credentials /app/deploy/credentials.production.yml --port 5005 --interface 0.0.0.0"]
