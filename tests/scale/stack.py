@@ -95,7 +95,8 @@ def scale_stack(work: Path, instances: int = 2) -> Iterator[ScaleStack]:
                "TICKET_LOCK_LIFETIME": "10"}
         actions = [start_action_server(env=env) for _ in range(instances)]
         started += actions
-        started.append(start_sender(env=env, name="scale-sender"))
+        sender = start_sender(env=env, name="scale-sender")
+        started.append(sender)
         credentials = work / "credentials.yml"
         credentials.write_text(CREDENTIALS, encoding="utf-8")
         create_tracker_table(tracker)  # once, so that the instances starting together do not race to create it
@@ -115,7 +116,7 @@ def scale_stack(work: Path, instances: int = 2) -> Iterator[ScaleStack]:
         app = CallbackSimulator(edge.url + "/webhooks/wecom/", TOKEN, AES_KEY, fake.corp_id, retry_delay_s=2.0,
                                 attempts=4)
         roles = {f"rasa-{i + 1}": r for i, r in enumerate(rasa)} | {f"actions-{i + 1}": a for i, a in enumerate(actions)}
-        yield ScaleStack(postgres, fake, rasa, edge, app, {**roles, "web": web, "edge": edge})
+        yield ScaleStack(postgres, fake, rasa, edge, app, {**roles, "sender": sender, "web": web, "edge": edge})
     finally:
         for service in reversed(started):
             with contextlib.suppress(Exception):
