@@ -39,6 +39,7 @@ from bank.db import session_scope
 from bank.models import Notification
 from services import routes
 from services.notify import is_external, wecom_body
+from services.outbox_wakeup import listener
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
 from wecom import metrics
 from wecom.api import TOKEN_ERRORS, WeComAPI, WeComAPIError, fetch_bytes
@@ -463,10 +464,13 @@ def mark_history(session: Session, start: dt.datetime, end: dt.datetime) -> int:
 
 # --- the process ----------------------------------------------------------------------------------------------
 def run(stop: threading.Event, worker: Outbox | None = None) -> None:
-    """Pass after pass until `stop` is set; pauses `outbox_poll_s` when a pass found nothing to do."""
+    """Pass after pass until `stop` is set. When a pass found nothing to do it pauses: on PostgreSQL until a
+    message is stored or `outbox_listen_s` has passed (services/outbox_wakeup.py), elsewhere `outbox_poll_s`."""
     worker = worker or Outbox()
     metrics.OUTBOX_DEPTH.watch(partial(outbox_depth, worker.url))
-    log.info("outbox sender started")
+    # On PostgreSQL the sender is woken by each new message; elsewhere it polls.
+    wakeups = listener(worker.url or worker.settings.database_url)
+    log.info("outbox sender started (%s)", "woken by the database" if wakeups else "polling")
     checked = 0.0
     try:
         while not stop.is_set():
@@ -480,8 +484,13 @@ def run(stop: threading.Event, worker: Outbox | None = None) -> None:
                 busy = False
                 stop.wait(5 * worker.settings.outbox_poll_s)
             if not busy:
-                stop.wait(worker.settings.outbox_poll_s)
+                if wakeups is not None:
+                    wakeups.wait(worker.settings.outbox_listen_s, stop)
+                else:
+                    stop.wait(worker.settings.outbox_poll_s)
     finally:
+        if wakeups is not None:
+            wakeups.close()
         worker.close()
         log.info("outbox sender stopped")
 

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
         default="", description="HMAC key the web app signs chat senders with; Rasa's web channel checks it")
     # The outbox sender (services/outbox.py) and WeCom's rules for reaching a client (services/routes.py).
     outbox_poll_s: float = Field(default=0.2, gt=0, description="Pause of the sender worker when nothing is due")
+    outbox_listen_s: float = Field(
+        default=1.0, gt=0, description="On PostgreSQL, which wakes the sender for every new message: its longest "
+        "pause (how often it still looks for messages due later)")
     outbox_max_attempts: int = Field(default=12, ge=1, description="Attempts before a message is dead")
     outbox_backoff_base_s: float = Field(default=1.0, gt=0, description="First retry delay (doubles, full jitter)")
     outbox_backoff_cap_s: float = Field(default=300.0, gt=0, description="Longest retry delay")

@@ -35,7 +35,8 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # Short timings: a message kept for later is retried within a second or two; a dead worker's lease runs out
 # in a few seconds; the sender backs off from 0.2 s up to 2 s.
 TIMINGS = {"WECOM_INBOX_POLL_S": "0.2", "WECOM_INBOX_LEASE_S": "6", "WECOM_INBOX_RETRY_S": "1",
-           "OUTBOX_POLL_S": "0.1", "OUTBOX_BACKOFF_BASE_S": "0.2", "OUTBOX_BACKOFF_CAP_S": "2",
+           "OUTBOX_POLL_S": "0.1", "OUTBOX_LISTEN_S": "0.5", "OUTBOX_BACKOFF_BASE_S": "0.2",
+           "OUTBOX_BACKOFF_CAP_S": "2",
            "OUTBOX_LEASE_S": "8", "OUTBOX_MAX_ATTEMPTS": "40"}
 
 
