@@ -5,6 +5,7 @@ for the sender worker (services/outbox.py) to deliver with retries: channels nev
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -15,15 +16,35 @@ from wecom.tables import notifications
 REPLY = 0  # priority: replies and order notices go before service messages (1) and marketing (2)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """One final WeCom body for `path` to `recipient`; `text` is the readable record of it."""
+
+    recipient: str
+    path: str
+    payload: dict[str, Any]
+    text: str
+
+
 def enqueue(engine: Engine, recipient: str, path: str, payload: dict[str, Any], *, text: str,
             kind: str = "reply", source: str | None = None, priority: int = REPLY) -> int:
     """Store one final WeCom body for `path`; returns the outbox id. `text` is the readable record of it."""
+    return enqueue_all(engine, [Reply(recipient, path, payload, text)], kind=kind, source=source,
+                       priority=priority)[0]
+
+
+def enqueue_all(engine: Engine, replies: list[Reply], *, kind: str = "reply", source: str | None = None,
+                priority: int = REPLY) -> list[int]:
+    """Store several bodies in one transaction, in order (all of them or none); returns their outbox ids."""
+    ids = []
     with engine.begin() as conn:
-        result = conn.execute(insert(notifications).values(
-            recipient=recipient[:64], kind=kind[:32], text=(text or kind)[:2000], created_at=dt.datetime.now(),
-            path=path, payload=payload, state="pending", attempts=0, priority=priority,
-            source=(source or None) and source[:160]))
-        return int(result.inserted_primary_key[0])
+        for reply in replies:
+            result = conn.execute(insert(notifications).values(
+                recipient=reply.recipient[:64], kind=kind[:32], text=(reply.text or kind)[:2000],
+                created_at=dt.datetime.now(), path=reply.path, payload=reply.payload, state="pending", attempts=0,
+                priority=priority, source=(source or None) and source[:160]))
+            ids.append(int(result.inserted_primary_key[0]))
+    return ids
 
 
 def has_replies(engine: Engine, source: str) -> bool:

@@ -4,8 +4,9 @@ each done only when its turn completed with a reply.
 Before a turn it checks the action server; when that is down, or a turn ends with no reply or with the action
 server gone, the sender hears the busy text once and the message stays pending for a later try. A message
 whose earlier attempt died mid-turn (its lease ran out with no outcome) is replayed, unless that attempt had
-already written its replies. Actions that write are idempotent by the message id, so a replay writes nothing
-twice.
+already written its replies (a turn stores all of its replies together at its end, bot/channels/_output.py, so
+replies written are the whole answer). Actions that write are idempotent by the message id, so a replay writes
+nothing twice.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from sanic import Blueprint, Sanic
 from sqlalchemy.engine import Engine
 
 from bot.channels._callback import add_metrics_route, callback_blueprint
+from bot.channels._output import OutboxOutput
 from bot.channels._worker import (
     BUSY_FALLBACK,
     InboxWorker,
@@ -41,23 +42,22 @@ CUSTOM_TYPES = frozenset({"markdown", "textcard", "news", "template_card", "text
 CHANNEL = "app"
 
 
-class WeComOutput(OutputChannel):
+class WeComOutput(OutboxOutput):
     """Replies to one app user through the outbox (message/send), counting what it wrote."""
+
+    path = "message/send"
 
     @classmethod
     def name(cls) -> str:
         return "wecom"
 
-    def __init__(self, engine: Engine, agent_id: int, cards: bool = True, source: str | None = None) -> None:
-        self.engine, self.agent_id, self.cards, self.source = engine, agent_id, cards, source
-        self.sent = 0
+    def __init__(self, engine: Engine, agent_id: int, cards: bool = True, source: str | None = None,
+                 hold: bool = False) -> None:
+        super().__init__(engine, source, hold)
+        self.agent_id, self.cards = agent_id, cards
 
-    async def _send(self, recipient_id: str, body: dict[str, Any], text: str = "") -> None:
-        payload = {"touser": recipient_id, "agentid": self.agent_id, **body}
-        store = partial(enqueue, self.engine, recipient_id, "message/send", payload, text=text or body["msgtype"],
-                        source=self.source)
-        await asyncio.get_running_loop().run_in_executor(None, store)
-        self.sent += 1
+    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"touser": recipient_id, "agentid": self.agent_id, **body}
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in messages.split_text(text):
@@ -144,12 +144,13 @@ class WeComInput(InputChannel):
         async def turn(entry: Entry) -> int:
             assert self.settings is not None
             output = WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards,
-                                 source=f"{CHANNEL}:{entry.message_id}")
+                                 source=f"{CHANNEL}:{entry.message_id}", hold=True)
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
                 metadata={"wecom": {"agent_id": entry.meta.get("agent_id", ""),
                                     "msg_type": entry.meta.get("msg_type", "")}, "sender_kind": "staff"},
             ))
+            await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             if entry.meta.get("response_code"):  # grey the clicked card's buttons: each code works once
                 payload = {"userids": [entry.sender], "agentid": self.settings.agent_id,
                            "response_code": entry.meta["response_code"], "button": {"replace_name": "已选择"}}

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic
 from sqlalchemy.engine import Engine
 
 from bot.channels._callback import callback_blueprint
+from bot.channels._output import OutboxOutput
 from bot.channels._worker import (
     BUSY_FALLBACK,
     InboxWorker,
@@ -45,23 +45,21 @@ CHANNEL, SYNC, EVENT = "kf", "kf_sync", "kf_event"
 WELCOME_FALLBACK = "您好，我是您的财富助手，可以帮您做财富体检、查账单、解答理财问题。"
 
 
-class WeComKfOutput(OutputChannel):
+class WeComKfOutput(OutboxOutput):
     """Replies to one external user of one kf account through the outbox (kf/send_msg), counting them."""
+
+    path = "kf/send_msg"
 
     @classmethod
     def name(cls) -> str:
         return "wecom_kf"
 
-    def __init__(self, engine: Engine, open_kfid: str, source: str | None = None) -> None:
-        self.engine, self.open_kfid, self.source = engine, open_kfid, source
-        self.sent = 0
+    def __init__(self, engine: Engine, open_kfid: str, source: str | None = None, hold: bool = False) -> None:
+        super().__init__(engine, source, hold)
+        self.open_kfid = open_kfid
 
-    async def _send(self, recipient_id: str, body: dict[str, Any], text: str = "") -> None:
-        payload = {"touser": recipient_id, "open_kfid": self.open_kfid, **body}
-        store = partial(enqueue, self.engine, recipient_id, "kf/send_msg", payload, text=text or body["msgtype"],
-                        source=self.source)
-        await asyncio.get_running_loop().run_in_executor(None, store)
-        self.sent += 1
+    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"touser": recipient_id, "open_kfid": self.open_kfid, **body}
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in messages.split_text(text, max_bytes=messages.TEXT_MAX_BYTES, max_parts=2):
@@ -139,10 +137,11 @@ class WeComKfInput(InputChannel):
                     None, self.sync, entry.sender, str(entry.meta.get("token", "")))
                 return 0
             output = WeComKfOutput(self.inbox.engine, str(entry.meta.get("open_kfid", "")),
-                                   source=f"{CHANNEL}:{entry.message_id}")
+                                   source=f"{CHANNEL}:{entry.message_id}", hold=True)
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
                 metadata={"wecom_kf": {"open_kfid": entry.meta.get("open_kfid", "")}, "sender_kind": "client"}))
+            await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             return output.sent
 
         async def started(app: Sanic) -> None:

@@ -17,6 +17,7 @@ from tests.rasa_env.wecom.conftest import migrated_bank
 from tests.wecom_peer.fake_api import FakeWeCom
 from wecom.api import WeComAPIError
 from wecom.inbox import Inbox
+from wecom.outbox import has_replies
 from wecom.settings import WeComSettings
 from wecom.tables import inbox as inbox_table
 from wecom.tables import notifications
@@ -72,6 +73,28 @@ def test_app_output_writes_final_bodies_to_the_outbox_in_order(fake: FakeWeCom, 
     assert {(row["path"], row["state"], row["source"], row["priority"]) for row in rows} == {
         ("message/send", "pending", "app:m1", 0)}
     assert output.sent == len(rows) and fake.sent(to="u1") == []  # nothing went to WeCom from here
+
+
+def test_a_turns_replies_are_stored_together_or_not_at_all(bank_url: str) -> None:
+    """A turn's output keeps its replies until the turn ends: a process killed between two replies leaves none,
+    so the inbox worker replays the whole turn instead of taking the half written for the whole answer."""
+    engine = Inbox.shared(bank_url).engine
+    dying = WeComOutput(engine, agent_id=7, source="app:m-dies", hold=True)
+    finishing = WeComOutput(engine, agent_id=7, source="app:m-ends", hold=True)
+
+    async def run() -> None:
+        await dying.send_text_message("u-hold", "好的，我们开始财富体检。")
+        await dying.send_text_message("u-hold", "请问您今年多大？")  # …and the process dies here: no flush
+        await finishing.send_text_message("u-hold", "第一句")
+        await finishing.send_text_message("u-hold", "第二句")
+        assert outbox(bank_url, "u-hold") == []  # nothing before the turn has ended
+        await finishing.flush()
+
+    asyncio.run(run())
+    rows = outbox(bank_url, "u-hold")
+    assert [(row["source"], row["text"]) for row in rows] == [("app:m-ends", "第一句"), ("app:m-ends", "第二句")]
+    assert dying.sent == 2 and finishing.sent == 2
+    assert not has_replies(engine, "app:m-dies") and has_replies(engine, "app:m-ends")
 
 
 def test_kf_output_shapes(bank_url: str) -> None:

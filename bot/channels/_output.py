@@ -1,0 +1,47 @@
+"""What the WeCom channels' output channels share: replies go to the outbox, never straight to WeCom.
+
+A turn's output (`hold=True`) keeps its replies until the turn has ended and `flush()` stores them together, in
+one transaction. A process that dies in the middle of a turn therefore leaves all of the turn's replies or none:
+the inbox worker replays a turn with none, and marks one with replies answered (bot/channels/_worker.py), so a
+user never gets half an answer. Messages Rasa sends outside a turn are stored at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel
+from sqlalchemy.engine import Engine
+
+from wecom.outbox import Reply, enqueue_all
+
+
+class OutboxOutput(OutputChannel):
+    """Replies to one WeCom user through the outbox, counting them (`sent`); subclasses shape the body."""
+
+    path = ""
+
+    def __init__(self, engine: Engine, source: str | None = None, hold: bool = False) -> None:
+        self.engine, self.source, self.hold = engine, source, hold
+        self.sent = 0
+        self._held: list[Reply] = []
+
+    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The final body of `body` for `recipient_id` (the API's addressing fields added)."""
+        raise NotImplementedError
+
+    async def _send(self, recipient_id: str, body: dict[str, Any], text: str = "") -> None:
+        self._held.append(Reply(recipient_id, self.path, self.addressed(recipient_id, body),
+                                text or str(body["msgtype"])))
+        self.sent += 1
+        if not self.hold:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Store the replies kept so far, together."""
+        held, self._held = self._held, []
+        if held:
+            store = partial(enqueue_all, self.engine, held, source=self.source)
+            await asyncio.get_running_loop().run_in_executor(None, store)
