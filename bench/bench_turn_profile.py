@@ -115,12 +115,25 @@ def cpu_snapshot(stack: ScaleStack) -> dict[str, float]:
     return snapshot
 
 
+WAITS = ("_worker (concurrent/futures/thread.py", "serve (sanic/server/runners.py", "select (selectors.py",
+         "wait (threading.py", "readinto (socket.py", "recv (", "_read_from_socket", "Connection.wait (psycopg",
+         "do_execute (sqlalchemy", "do_commit (sqlalchemy", "do_rollback (sqlalchemy", "do_ping (sqlalchemy",
+         "_do_ping_w_event", "wait (psycopg", "run_forever", "_run_once (asyncio")
+"""Innermost frames of a thread that waits (for work, a socket or the database) rather than computes: py-spy
+cannot always tell, and these samples are not CPU."""
+
+
 def classify(raw: Path, stages: tuple[tuple[str, tuple[str, ...]], ...]) -> collections.Counter[str]:
-    """Samples per stage from py-spy's raw (collapsed) output: `frame;frame;… count` per line."""
+    """Samples per stage from py-spy's raw (collapsed) output: `frame;frame;… count` per line. A stack whose
+    innermost frame waits counts as "(waiting)", apart from the stages."""
     counts: collections.Counter[str] = collections.Counter()
     for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, number = line.rpartition(" ")
         if not number.isdigit():
+            continue
+        innermost = stack.rsplit(";", 1)[-1]
+        if any(innermost.startswith(w) or w in innermost for w in WAITS):
+            counts["(waiting)"] += int(number)
             continue
         stage = next((name for name, markers in stages if any(m in stack for m in markers)), "other")
         counts[stage] += int(number)
@@ -136,8 +149,10 @@ def record(pid: int, out: Path, seconds: float, rate: int) -> subprocess.Popen[b
 
 
 def print_stages(title: str, counts: collections.Counter[str], cpu_ms_per_turn: float) -> None:
+    """The on-CPU samples by stage, as a share and as that share of the process's CPU per turn."""
+    waiting = counts.pop("(waiting)", 0)
     total = sum(counts.values()) or 1
-    print(f"\n{title} ({total} samples; {cpu_ms_per_turn:.0f} ms CPU per turn)")
+    print(f"\n{title} ({total} on-CPU samples, {waiting} waiting; {cpu_ms_per_turn:.0f} ms CPU per turn)")
     print(f"{'stage':<40}{'share':>7}{'ms/turn':>9}")
     for stage, count in counts.most_common():
         print(f"{stage:<40}{count / total:>7.1%}{count / total * cpu_ms_per_turn:>9.1f}")
