@@ -120,7 +120,9 @@ class TestPreviewAndPublish:
             assert session.scalar(select(UsageEvent.feature).where(UsageEvent.actor_id == "chenjing")
                                   .order_by(UsageEvent.id.desc()).limit(1)) == "broadcast"
         assert slots_of(events)["note_awaiting"] is False
-        question = make_tracker("zhangmin", "存单快到期的客户该提前多久联系？", "ask_knowledge", slots={"role": "advisor"})
+        # Asked about the meeting: the training material answers the general question (到期前7到15天) as well.
+        question = make_tracker("zhangmin", "晨会说大额存单到期客户要提前多久回访？", "ask_knowledge",
+                                slots={"role": "advisor"})
         reply, _ = run_action(ActionAnswerQuestion(), question)
         assert "提前两周" in reply[0]["text"] and "晨会纪要" in reply[0]["text"]
 
