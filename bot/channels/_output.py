@@ -19,22 +19,19 @@ from wecom.outbox import Reply, enqueue_all
 
 
 class OutboxOutput(OutputChannel):
-    """Replies to one WeCom user through the outbox, counting them (`sent`); subclasses shape the body."""
+    """Replies to one WeCom user through the outbox API `path`, counting them (`sent`); `addressing` holds the
+    fields the API wants beside `touser` (the app's agentid, the kf account's open_kfid)."""
 
-    path = ""
-
-    def __init__(self, engine: Engine, source: str | None = None, hold: bool = False) -> None:
-        self.engine, self.source, self.hold = engine, source, hold
+    def __init__(self, engine: Engine, path: str, addressing: dict[str, Any], source: str | None = None,
+                 hold: bool = False) -> None:
+        self.engine, self.path, self.addressing = engine, path, addressing
+        self.source, self.hold = source, hold
         self.sent = 0
         self._held: list[Reply] = []
 
-    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The final body of `body` for `recipient_id` (the API's addressing fields added)."""
-        raise NotImplementedError
-
     async def _send(self, recipient_id: str, body: dict[str, Any], text: str = "") -> None:
-        self._held.append(Reply(recipient_id, self.path, self.addressed(recipient_id, body),
-                                text or str(body["msgtype"])))
+        payload = {"touser": recipient_id, **self.addressing, **body}
+        self._held.append(Reply(recipient_id, self.path, payload, text or str(body["msgtype"])))
         self.sent += 1
         if not self.hold:
             await self.flush()

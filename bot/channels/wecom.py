@@ -45,19 +45,14 @@ CHANNEL = "app"
 class WeComOutput(OutboxOutput):
     """Replies to one app user through the outbox (message/send), counting what it wrote."""
 
-    path = "message/send"
-
     @classmethod
     def name(cls) -> str:
         return "wecom"
 
     def __init__(self, engine: Engine, agent_id: int, cards: bool = True, source: str | None = None,
                  hold: bool = False) -> None:
-        super().__init__(engine, source, hold)
-        self.agent_id, self.cards = agent_id, cards
-
-    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {"touser": recipient_id, "agentid": self.agent_id, **body}
+        super().__init__(engine, "message/send", {"agentid": agent_id}, source, hold)
+        self.cards = cards
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in messages.split_text(text):

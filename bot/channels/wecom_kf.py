@@ -48,18 +48,12 @@ WELCOME_FALLBACK = "您好，我是您的财富助手，可以帮您做财富体
 class WeComKfOutput(OutboxOutput):
     """Replies to one external user of one kf account through the outbox (kf/send_msg), counting them."""
 
-    path = "kf/send_msg"
-
     @classmethod
     def name(cls) -> str:
         return "wecom_kf"
 
     def __init__(self, engine: Engine, open_kfid: str, source: str | None = None, hold: bool = False) -> None:
-        super().__init__(engine, source, hold)
-        self.open_kfid = open_kfid
-
-    def addressed(self, recipient_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return {"touser": recipient_id, "open_kfid": self.open_kfid, **body}
+        super().__init__(engine, "kf/send_msg", {"open_kfid": open_kfid}, source, hold)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in messages.split_text(text, max_bytes=messages.TEXT_MAX_BYTES, max_parts=2):
