@@ -427,6 +427,7 @@ class Notification(Base):
     route: Mapped[str | None] = mapped_column(String(16), nullable=True)  # app | kf | mass
     source: Mapped[str | None] = mapped_column(String(160), nullable=True)  # the inbox message answered
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)  # WeCom's msgid / task id
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the message answered
 
 
 class SignInLink(Base):

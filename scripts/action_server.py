@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse, json, raw
 from sanic.worker.loader import AppLoader
 
 from actions.errors import install
-from wecom import metrics
+from wecom import logs, metrics
 
 OPEN_PATHS = frozenset({"/health"})
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def instrument(app: Sanic, actions: frozenset[str]) -> None:
     @app.on_request
     async def start_timer(request: Request) -> None:
         request.ctx.elapsed = metrics.timer()
+        logs.REQUEST_ID.set(request_id(request))
 
     @app.on_response
     async def observe(request: Request, response: HTTPResponse) -> None:
@@ -96,7 +97,25 @@ def instrument(app: Sanic, actions: frozenset[str]) -> None:
         except Exception:  # a body that is not JSON: rasa-sdk has answered it already
             name = ""
         action = name if name in actions else "unknown"
-        metrics.ACTION_SECONDS.labels(action, str(response.status)).observe(elapsed())
+        seconds = elapsed()
+        metrics.ACTION_SECONDS.labels(action, str(response.status)).observe(seconds)
+        log.info("action %s answered %s in %.0f ms", action, response.status, seconds * 1000)
+
+
+def request_id(request: Request) -> str:
+    """The id a /webhook call runs under: the one its message arrived with (Rasa hands the message metadata
+    over in the tracker's latest message, wecom/logs.py), else the caller's X-Request-ID, else a new one."""
+    carried: object = None
+    if request.path == "/webhook":
+        try:
+            body = request.json
+        except Exception:  # not JSON: rasa-sdk answers it
+            body = None
+        tracker = body.get("tracker") if isinstance(body, dict) else None
+        latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+        metadata = latest.get("metadata") if isinstance(latest, dict) else None
+        carried = metadata.get(logs.METADATA_KEY) if isinstance(metadata, dict) else None
+    return logs.accepted_request_id(carried or request.headers.get(logs.HEADER))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.action_server_token:
         print("ACTION_SERVER_TOKEN: required (the secret Rasa sends to the action server)", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    logs.configure("actions")
     loader = AppLoader(factory=partial(build_app, settings.action_server_token))
     app = loader.load()
     app.prepare(host=args.host, port=args.port, access_log=False, motd=False, single_process=True)

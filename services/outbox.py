@@ -41,7 +41,7 @@ from services import routes
 from services.notify import is_external, wecom_body
 from services.outbox_wakeup import listener
 from services.settings import ProductionRefused, Settings, check_profile, get_settings
-from wecom import metrics
+from wecom import logs, metrics
 from wecom.api import TOKEN_ERRORS, WeComAPI, WeComAPIError, fetch_bytes
 from wecom.masking import mask_id
 from wecom.settings import SettingsError, WeComSettings
@@ -148,8 +148,8 @@ class Outbox:
             report.released = outbox.release_on_client_message(session) + outbox.release_held_before(
                 session, routes.HELD_BUDGET, routes.month_start(moment))
             candidates = outbox.due_ids(session, moment, self.settings.outbox_batch)
-        claimed = [note_id for note_id in candidates if self._claim(note_id, stamp())]
-        for outcomes in self._pool.map(lambda note_id: self._serve_recipient(note_id, stamp), claimed):
+        claimed = [message for note_id in candidates if (message := self._claim(note_id, stamp())) is not None]
+        for outcomes in self._pool.map(lambda message: self._serve_recipient(message, stamp), claimed):
             report.outcomes.extend(outcomes)
         report.notices = self._tell_advisors(report.outcomes, stamp())
         return report
@@ -191,37 +191,46 @@ class Outbox:
                     mask_id(recipient), "delivered" if status == 1 else "failed")
         return counts
 
-    def _claim(self, note_id: int, moment: dt.datetime) -> bool:
+    def _claim(self, note_id: int, moment: dt.datetime) -> Notification | None:
+        """Take the lease on a due message and read it, in one transaction (None: not due, or another sender
+        has it). Its attributes stay loaded after the session (expire_on_commit=False)."""
         lease = moment + dt.timedelta(seconds=self.settings.outbox_lease_s)
         with session_scope(self.url) as session:
-            return outbox.claim(session, note_id, moment, lease)
+            if not outbox.claim(session, note_id, moment, lease):
+                return None
+            return session.get(Notification, note_id)
 
-    def _serve_recipient(self, note_id: int, stamp: Callable[[], dt.datetime]) -> list[Outcome]:
-        """Send one recipient's due messages in order, one at a time, until one must wait."""
+    def _claim_next(self, recipient: str, moment: dt.datetime) -> Notification | None:
+        """The recipient's next due message, claimed and read in one transaction (None: nothing due now)."""
+        lease = moment + dt.timedelta(seconds=self.settings.outbox_lease_s)
+        with session_scope(self.url) as session:
+            following = outbox.due_ids(session, moment, 1, recipient=recipient)
+            if not following or not outbox.claim(session, following[0], moment, lease):
+                return None
+            return session.get(Notification, following[0])
+
+    def _serve_recipient(self, message: Notification, stamp: Callable[[], dt.datetime]) -> list[Outcome]:
+        """Send one recipient's due messages in order, one at a time, until one must wait. Three transactions
+        a message: claim and read, record the outcome, claim and read the next."""
         outcomes: list[Outcome] = []
-        while True:
+        following: Notification | None = message
+        while following is not None:
             try:
-                outcome = self._deliver(note_id, stamp)
+                outcome = self._deliver(following, stamp)
             except SQLAlchemyError as error:  # the lease runs out and another pass takes the message again
-                log.error("outbox %s: database error %s", note_id, type(error).__name__)
+                log.error("outbox %s: database error %s", following.id, type(error).__name__)
                 return outcomes
             outcomes.append(outcome)
-            if outcome.result in ("retry", "wait", "gone") or len(outcomes) >= MAX_PER_RECIPIENT:
+            if outcome.result in ("retry", "wait") or len(outcomes) >= MAX_PER_RECIPIENT:
                 return outcomes
-            with session_scope(self.url) as session:
-                following = outbox.due_ids(session, stamp(), 1, recipient=outcome.recipient)
-            if not following or not self._claim(following[0], stamp()):
-                return outcomes
-            note_id = following[0]
+            following = self._claim_next(outcome.recipient, stamp())
+        return outcomes
 
-    def _load(self, note_id: int) -> Notification | None:
-        with session_scope(self.url) as session:
-            return session.get(Notification, note_id)  # its attributes stay loaded (expire_on_commit=False)
+    def _deliver(self, message: Notification, stamp: Callable[[], dt.datetime]) -> Outcome:
+        with logs.bound(message.request_id or ""):  # the send is logged under the id of what it answers
+            return self._deliver_loaded(message, stamp)
 
-    def _deliver(self, note_id: int, stamp: Callable[[], dt.datetime]) -> Outcome:
-        message = self._load(note_id)
-        if message is None:  # deleted while claimed
-            return Outcome(note_id, "", "gone")
+    def _deliver_loaded(self, message: Notification, stamp: Callable[[], dt.datetime]) -> Outcome:
         try:
             return self._send(message, stamp)
         except _Postpone as wait:
@@ -521,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("resend", "drop"):
         commands.add_parser(name, help=f"{name} one message").add_argument("id", type=int)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("sender")
     if args.command == "dead":
         return _print_dead(args.limit)
     if args.command in ("resend", "drop"):

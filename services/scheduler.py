@@ -35,7 +35,7 @@ from services.settings import ProductionRefused, Settings, check_profile, get_se
 from services.settlement import settle_orders
 from services.statements import send_statements
 from services.weekly_report import send_weekly_reports
-from wecom import metrics
+from wecom import logs, metrics
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,10 @@ class Scheduler:
     def fire(self, name: str, at: dt.datetime | None = None) -> JobReport:
         """Run job `name` for the moment `at` (default now); a failure is logged and reported empty. Each run is
         counted by outcome (scheduler_job_runs_total)."""
+        with logs.bound(logs.new_request_id()):  # one id for the run's log lines
+            return self._fire(name, at)
+
+    def _fire(self, name: str, at: dt.datetime | None) -> JobReport:
         job = self.jobs[name]
         moment = at or self.now()
         try:
@@ -134,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     once.add_argument("job", nargs="?")
     commands.add_parser("jobs", help="list the jobs and their next run")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("scheduler")
     try:
         check_profile(get_settings())
     except ProductionRefused as error:

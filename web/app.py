@@ -51,7 +51,8 @@ def create_app() -> FastAPI:
         SessionMiddleware, secret_key=settings.session_secret, session_cookie="wa_session",
         max_age=settings.session_max_age, same_site="lax", https_only=settings.session_https_only,
     )
-    app.add_middleware(metrics.RequestMetrics)  # outermost: times every request, sessions included
+    app.add_middleware(metrics.RequestMetrics)  # times every request, sessions included
+    app.add_middleware(logs.RequestIds)  # outermost: every line of a request carries its id
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(session.router)

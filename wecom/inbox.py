@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from wecom.logs import METADATA_KEY, current_request_id, new_request_id
 from wecom.tables import inbox, kf_cursors, make_engine
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -63,9 +64,14 @@ class Inbox:
 
     def accept(self, channel: str, message_id: str, sender: str, text: str,
                meta: dict[str, Any] | None = None) -> bool:
-        """Store a message durably; False when (channel, message_id) was stored before (a retry)."""
+        """Store a message durably; False when (channel, message_id) was stored before (a retry).
+
+        The message keeps the request id bound where it arrived (a new one outside a request) in its meta
+        (wecom/logs.py): its turn, its actions and its replies are logged under that id."""
+        meta = {**(meta or {})}
+        meta.setdefault(METADATA_KEY, current_request_id() or new_request_id())
         row = {"channel": channel[:16], "message_id": message_id[:128], "sender": sender[:64], "text": text,
-               "meta": meta or {}, "received_at": now(), "state": PENDING, "attempts": 0}
+               "meta": meta, "received_at": now(), "state": PENDING, "attempts": 0}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(inbox).values(**row))

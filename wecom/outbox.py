@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
+from wecom.logs import current_request_id
 from wecom.tables import notifications
 
 REPLY = 0  # priority: replies and order notices go before service messages (1) and marketing (2)
@@ -35,14 +36,17 @@ def enqueue(engine: Engine, recipient: str, path: str, payload: dict[str, Any], 
 
 def enqueue_all(engine: Engine, replies: list[Reply], *, kind: str = "reply", source: str | None = None,
                 priority: int = REPLY) -> list[int]:
-    """Store several bodies in one transaction, in order (all of them or none); returns their outbox ids."""
+    """Store several bodies in one transaction, in order (all of them or none); returns their outbox ids.
+
+    Each keeps the request id bound while it is stored (wecom/logs.py), for the sender's log lines."""
     ids = []
+    request_id = current_request_id() or None
     with engine.begin() as conn:
         for reply in replies:
             result = conn.execute(insert(notifications).values(
                 recipient=reply.recipient[:64], kind=kind[:32], text=(reply.text or kind)[:2000],
                 created_at=dt.datetime.now(), path=reply.path, payload=reply.payload, state="pending", attempts=0,
-                priority=priority, source=(source or None) and source[:160]))
+                priority=priority, source=(source or None) and source[:160], request_id=request_id))
             ids.append(int(result.inserted_primary_key[0]))
     return ids
 

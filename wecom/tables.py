@@ -58,6 +58,7 @@ notifications = Table(
     Column("route", String(16)),
     Column("source", String(160)),
     Column("external_id", String(128)),
+    Column("request_id", String(64)),
 )
 
 

@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from wecom import metrics
+from wecom import logs, metrics
 from wecom.crypto import BodyTooLarge, CallbackCrypto, CallbackError
 from wecom.settings import WeComSettings
 
@@ -85,6 +85,11 @@ def callback_blueprint(
 
     @blueprint.route("/", methods=["POST"], stream=True)
     async def receive(request: Request) -> HTTPResponse:
+        with logs.bound(logs.accepted_request_id(request.headers.get(logs.HEADER))):
+            return await store(request)
+
+    async def store(request: Request) -> HTTPResponse:
+        """The POST, with its request id bound: the stored message keeps it (wecom/inbox.py)."""
         elapsed = metrics.timer()
         if crypto is None:
             counted("error")
@@ -98,19 +103,21 @@ def callback_blueprint(
             counted("refused")
             return rejected(error, request)
         try:
-            stored = await asyncio.get_running_loop().run_in_executor(None, accept, fields)
+            stored = await logs.in_thread(accept, fields)
         except SQLAlchemyError as error:  # not stored, so not acknowledged: WeCom will retry
             logger.error("%s callback not stored (%s): answered 503 for WeCom to retry", name,
                          error.__class__.__name__)
             counted("error")
             return response.text("", status=503)
         counted("duplicate" if stored is False else "accepted")
+        logger.info("%s callback %s", name, "was a retry of a stored message" if stored is False else "stored")
         metrics.CALLBACK_ACK_SECONDS.labels(channel).observe(elapsed())
         return response.text("", status=200)
 
     @blueprint.listener("before_server_start")
     async def cap_process(app: Sanic, _loop: object) -> None:
         cap_request_size(app, crypto.max_body_bytes if crypto else DEFAULT_MAX_BODY_BYTES)
+        configure_logging()
 
     @blueprint.listener("after_server_start")
     async def start_worker(app: Sanic, _loop: object) -> None:
@@ -182,6 +189,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     except PayloadTooLarge:
         raise BodyTooLarge("body: over the size limit") from None
     return b"".join(parts)
+
+
+def configure_logging() -> None:
+    """The Rasa process's log lines as every service of ours writes them (wecom/logs.py: JSON in production,
+    request ids, personal data masked), set once Rasa has set up its own (its coloredlogs console handler
+    gives way). Each channel calls it before the server starts; a second call changes nothing."""
+    logs.configure("rasa")
 
 
 def cap_request_size(app: Sanic, limit: int) -> None:

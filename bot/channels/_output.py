@@ -8,13 +8,13 @@ user never gets half an answer. Messages Rasa sends outside a turn are stored at
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 from sqlalchemy.engine import Engine
 
+from wecom.logs import in_thread
 from wecom.outbox import Reply, enqueue_all
 
 
@@ -40,5 +40,4 @@ class OutboxOutput(OutputChannel):
         """Store the replies kept so far, together."""
         held, self._held = self._held, []
         if held:
-            store = partial(enqueue_all, self.engine, held, source=self.source)
-            await asyncio.get_running_loop().run_in_executor(None, store)
+            await in_thread(partial(enqueue_all, self.engine, held, source=self.source))

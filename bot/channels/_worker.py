@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from wecom import metrics
+from wecom import logs, metrics
 from wecom.inbox import Entry, Inbox, now
 from wecom.masking import mask_id
 from wecom.outbox import has_replies
@@ -121,7 +121,7 @@ class InboxWorker:
         self._wake.set()
 
     async def _call(self, function: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        return await logs.in_thread(function, *args)
 
     async def _loop(self) -> None:
         while True:
@@ -154,6 +154,8 @@ class InboxWorker:
         self._wake.set()
 
     async def _run(self, entry: Entry) -> None:
+        """One message's attempt, in a task of its own, under the request id it arrived with."""
+        logs.REQUEST_ID.set(logs.accepted_request_id(entry.meta.get(logs.METADATA_KEY)))
         renewer = asyncio.ensure_future(self._renew(entry.id))
         try:
             await self._attempt(entry)
@@ -189,7 +191,9 @@ class InboxWorker:
             replies = 0
         if replies and await self.check():
             await self._call(self.inbox.done, entry.id)
-            observe_turn(entry)
+            seconds = observe_turn(entry)
+            logger.info("%s turn for %s: %d replies, %.0f ms after the callback", self.name,
+                        mask_id(entry.sender), replies, seconds * 1000)
         else:
             await self._not_now(entry, "no reply" if replies == 0 else "action server down")
 
@@ -211,11 +215,14 @@ class InboxWorker:
         await self._call(self.inbox.retry_later, entry.id, reason, self.settings.retry_s, True)
 
 
-def observe_turn(entry: Entry) -> None:
-    """Count a finished turn's latency, from its message stored in the inbox to now (wecom/metrics.py)."""
-    if entry.received_at is not None:
-        seconds = (now() - entry.received_at).total_seconds()
-        metrics.TURN_SECONDS.labels(entry.channel).observe(max(seconds, 0.0))
+def observe_turn(entry: Entry) -> float:
+    """Count a finished turn's latency, from its message stored in the inbox to now (wecom/metrics.py); the
+    seconds counted (0 when the arrival is unknown)."""
+    if entry.received_at is None:
+        return 0.0
+    seconds = max((now() - entry.received_at).total_seconds(), 0.0)
+    metrics.TURN_SECONDS.labels(entry.channel).observe(seconds)
+    return seconds
 
 
 def response_text(app: Any, name: str, default: str) -> str:

@@ -31,7 +31,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels._callback import DEFAULT_MAX_BODY_BYTES, cap_request_size
+from bot.channels._callback import DEFAULT_MAX_BODY_BYTES, cap_request_size, configure_logging
+from wecom import logs
 from wecom.masking import mask_id
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,11 @@ class WebChatInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            with logs.bound(logs.accepted_request_id(request.headers.get(logs.HEADER))):
+                return await answer(request)
+
+        async def answer(request: Request) -> HTTPResponse:
+            """One signed message, under the request id the web app sent (wecom/logs.py)."""
             if not self.secret:
                 return response.json({"error": "web chat channel not configured"}, status=503)
             try:
@@ -139,7 +145,8 @@ class WebChatInput(InputChannel):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                                 metadata={"sender_kind": sender_kind(sender)}))
+                                                 metadata={"sender_kind": sender_kind(sender),
+                                                           logs.METADATA_KEY: logs.current_request_id()}))
             except asyncio.CancelledError:
                 logger.error("webchat message from %s timed out", mask_id(sender))
             except Exception:  # like the REST channel: answer what was collected; the message text is not logged
@@ -149,5 +156,6 @@ class WebChatInput(InputChannel):
         @blueprint.listener("before_server_start")
         async def cap_process(app: Sanic, _loop: object) -> None:
             cap_request_size(app, DEFAULT_MAX_BODY_BYTES)
+            configure_logging()
 
         return blueprint

@@ -9,7 +9,6 @@ DATABASE_URL; without them the channel answers 503 and Rasa starts as before.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -30,7 +29,7 @@ from bot.channels._worker import (
     action_url,
     response_text,
 )
-from wecom import messages, metrics
+from wecom import logs, messages, metrics
 from wecom.callbacks import dedup_key
 from wecom.inbox import Entry, Inbox
 from wecom.outbox import enqueue
@@ -143,13 +142,14 @@ class WeComInput(InputChannel):
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
                 metadata={"wecom": {"agent_id": entry.meta.get("agent_id", ""),
-                                    "msg_type": entry.meta.get("msg_type", "")}, "sender_kind": "staff"},
+                                    "msg_type": entry.meta.get("msg_type", "")}, "sender_kind": "staff",
+                          logs.METADATA_KEY: logs.current_request_id()},
             ))
             await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             if entry.meta.get("response_code"):  # grey the clicked card's buttons: each code works once
                 payload = {"userids": [entry.sender], "agentid": self.settings.agent_id,
                            "response_code": entry.meta["response_code"], "button": {"replace_name": "已选择"}}
-                await asyncio.get_running_loop().run_in_executor(None, partial(
+                await logs.in_thread(partial(
                     enqueue, self.inbox.engine, entry.sender, "message/update_template_card", payload,
                     text="已选择", kind="card_update"))
             return output.sent

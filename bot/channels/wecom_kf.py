@@ -11,7 +11,6 @@ failed message dead in the outbox.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,7 +29,7 @@ from bot.channels._worker import (
     action_url,
     response_text,
 )
-from wecom import messages, metrics
+from wecom import logs, messages, metrics
 from wecom.api import WeComAPI, WeComAPIError
 from wecom.inbox import Entry, Inbox
 from wecom.masking import mask_id
@@ -127,14 +126,14 @@ class WeComKfInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def turn(entry: Entry) -> int:
             if entry.channel == SYNC:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, self.sync, entry.sender, str(entry.meta.get("token", "")))
+                await logs.in_thread(self.sync, entry.sender, str(entry.meta.get("token", "")))
                 return 0
             output = WeComKfOutput(self.inbox.engine, str(entry.meta.get("open_kfid", "")),
                                    source=f"{CHANNEL}:{entry.message_id}", hold=True)
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
-                metadata={"wecom_kf": {"open_kfid": entry.meta.get("open_kfid", "")}, "sender_kind": "client"}))
+                metadata={"wecom_kf": {"open_kfid": entry.meta.get("open_kfid", "")}, "sender_kind": "client",
+                          logs.METADATA_KEY: logs.current_request_id()}))
             await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             return output.sent
 

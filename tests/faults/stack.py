@@ -139,7 +139,8 @@ def fault_stack(work: Path) -> Iterator[FaultStack]:
         env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "WECOM_CORP_ID": fake.corp_id,
                "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "app-secret", "WECOM_TOKEN": TOKEN,
                "WECOM_AES_KEY": AES_KEY, "WECOM_KF_SECRET": "kf-secret", "WECOM_API_BASE": fake.api_base,
-               "WECOM_KF_OPEN_KFID": OPEN_KFID, "WECOM_STATE_DIR": str(work / "state"), **TIMINGS}
+               "WECOM_KF_OPEN_KFID": OPEN_KFID, "WECOM_STATE_DIR": str(work / "state"), "LOG_FORMAT": "json",
+               **TIMINGS}
         actions = start_action_server(env=env)
         sender = start_sender(env=env, name="fault-sender")
         credentials = work / "credentials.yml"

@@ -6,10 +6,12 @@ what was doubled (both must be nothing) and how long recovery took: the fault ta
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +23,8 @@ from services.pushes import push_portfolio
 from tests.domain_texts import responses
 from tests.faults.stack import OPEN_KFID, FaultStack
 from tests.servers import wait_for
+from wecom.inbox import Inbox
+from wecom.tables import inbox
 
 pytestmark = pytest.mark.slow
 
@@ -175,3 +179,42 @@ def test_push_confirmation_pressed_while_the_database_restarts(stack: FaultStack
                  recovered_s=time.monotonic() - stopped)
     assert status == "confirmed" and orders == lines and lines  # one order per line: exactly one set
     assert sum("订单已提交" in t for t in saw) == 1 and sum("不会重复提交" in t for t in saw) == 1, saw
+
+
+def json_lines(path: Path | None, request_id: str) -> list[dict[str, object]]:
+    """The JSON log lines of a service's log file written under `request_id`."""
+    assert path is not None and path.exists()
+    found = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("request_id") == request_id:
+                found.append(entry)
+    return found
+
+
+def test_one_request_id_from_the_callback_through_the_turn_and_the_actions_to_the_send(stack: FaultStack) -> None:
+    user = new_user()
+    stack.app.deliver(stack.app.text_xml(user, "你好"))
+    exactly(stack, user, 1, settle_s=0.0)
+    with Inbox.shared(stack.bank_url).engine.connect() as conn:
+        meta = conn.execute(select(inbox.c.meta).where(inbox.c.sender == user)).scalar_one()
+    request_id = str(meta["request_id"])
+    assert len(request_id) == 32
+
+    def logged() -> dict[str, list[dict[str, object]]]:
+        return {name: json_lines(service.log_path, request_id)
+                for name, service in (("rasa", stack.rasa), ("actions", stack.actions), ("sender", stack.sender))}
+
+    def complete() -> dict[str, list[dict[str, object]]] | None:
+        found = logged()
+        return found if all(found.values()) else None
+
+    lines = wait_for(complete, 30.0, "a line under the request id from each of Rasa, the action server and the sender")
+    messages = {name: " | ".join(str(entry["message"]) for entry in entries) for name, entries in lines.items()}
+    assert "callback stored" in messages["rasa"] and "turn for" in messages["rasa"], messages
+    assert "answered 200" in messages["actions"], messages
+    assert ": sent" in messages["sender"], messages
+    assert {entry["service"] for entries in lines.values() for entry in entries} == {"rasa", "actions", "sender"}
+    every_line = json.dumps(lines, ensure_ascii=False)
+    assert user not in every_line and "你好" not in every_line  # ids masked, content never logged

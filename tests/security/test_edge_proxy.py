@@ -320,6 +320,21 @@ def test_upstreams_learn_the_real_client_not_what_it_claims(proxy: EdgeProxy, up
     assert headers["host"] == "wealth.example.cn"
 
 
+def test_every_request_gets_the_edges_own_request_id_upstream_and_in_the_access_log(
+        proxy: EdgeProxy, upstreams: dict[str, Upstream]) -> None:
+    claimed = "0123456789abcdef0123456789abcdef"
+    send(proxy.url, "GET", "/", headers={"X-Request-ID": claimed})
+    send(proxy.url, "POST", "/webhooks/wecom/", b"<xml/>")
+
+    ids = [request["headers"].get("x-request-id", "") for request in seen(upstreams)]
+    assert len(ids) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids) and ids[0] != ids[1], ids
+    assert claimed not in ids  # a client cannot choose the id its request is logged under
+    deadline = time.monotonic() + 5
+    while not all(i in (log := proxy.access_log.read_text(encoding="utf-8")) for i in ids):
+        assert time.monotonic() < deadline, f"the access log lacks the request ids {ids}:\n{log}"
+        time.sleep(0.05)
+
+
 TOKEN = "SECRETTOKEN123"
 
 

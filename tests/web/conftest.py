@@ -39,6 +39,7 @@ class StubRasa:
 
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)  # the X-Request-ID of each message, in order
 
 
 def signed(header: str, body: dict[str, Any]) -> bool:
@@ -57,6 +58,7 @@ def stub_rasa() -> Iterator[StubRasa]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             stub.received.append({"path": self.path, **body})
+            stub.request_ids.append(self.headers.get("X-Request-ID", ""))
             if self.path != CHANNEL_PATH or not signed(self.headers.get(SIGNATURE_HEADER, ""), body):
                 self.send_response(404 if self.path != CHANNEL_PATH else 401)
                 self.end_headers()

@@ -31,6 +31,18 @@ class TestChatProxy:
         last = stub_rasa.received[-1]
         assert last == {"path": "/webhooks/webchat/webhook", "sender": "zhangmin", "message": "你好"}
 
+    def test_the_request_id_from_the_edge_reaches_rasa_and_comes_back(
+        self, client: httpx.Client, stub_rasa: StubRasa
+    ) -> None:
+        signed_in(client, "zhangmin")
+        edge_id = "0123456789abcdef0123456789abcdef"
+        answer = client.post("/api/chat", json={"message": "你好"}, headers={"X-Request-ID": edge_id})
+        assert answer.status_code == 200 and answer.headers["x-request-id"] == edge_id
+        assert stub_rasa.request_ids[-1] == edge_id
+        forged = client.post("/api/chat", json={"message": "你好"}, headers={"X-Request-ID": "bad id; {x}"})
+        new_id = forged.headers["x-request-id"]
+        assert re.fullmatch(r"[0-9a-f]{32}", new_id) and stub_rasa.request_ids[-1] == new_id
+
     def test_rasa_failure_is_a_502_with_a_chinese_message(self, client: httpx.Client) -> None:
         signed_in(client, "zhangmin")
         answer = client.post("/api/chat", json={"message": "boom"})

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from web.deps import SettingsDep
 from web.identity import UserDep
+from wecom import logs
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -48,7 +49,8 @@ async def chat(body: ChatMessage, user: UserDep, settings: SettingsDep) -> list[
         log.error("WEB_CHANNEL_SECRET is not set: the web chat cannot reach Rasa")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE)
     url = settings.rasa_url.rstrip("/") + CHANNEL_PATH
-    headers = {SIGNATURE_HEADER: sign(secret, user.sender_id, int(time.time()), body.message)}
+    headers = {SIGNATURE_HEADER: sign(secret, user.sender_id, int(time.time()), body.message),
+               logs.HEADER: logs.current_request_id() or logs.new_request_id()}
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout) as client:
             answer = await client.post(url, json={"sender": user.sender_id, "message": body.message}, headers=headers)
