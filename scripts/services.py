@@ -159,7 +159,8 @@ class Service:
         return self.process is not None and self.process.poll() is None
 
 
-def _rasa_has_model(body: bytes) -> bool:
+def rasa_has_model(body: bytes) -> bool:
+    """Whether the answer of Rasa's `/status` names a loaded model (Rasa opens its port before loading it)."""
     try:
         return bool(json.loads(body).get("model_file"))
     except (ValueError, AttributeError):
@@ -201,7 +202,7 @@ def rasa_server(
         ready_url=f"http://127.0.0.1:{port}/status?token={token}",
         url=f"http://127.0.0.1:{port}",
         env=dict(env or {}),
-        ready_check=_rasa_has_model,
+        ready_check=rasa_has_model,
         log_path=log_path,
     )
 

@@ -1,13 +1,15 @@
 """The scale set-up on loopback, every part a real process: PostgreSQL (the bank, inbox, outbox and Rasa's SQL
 tracker store in a database of its own), Redis (Rasa's RedisLockStore and WeCom's token cache), the fake WeCom
-API, one action server per Rasa instance, the sender, the web app, N Rasa instances and the nginx edge proxy
-balancing the WeCom callbacks over them. Used by tests/scale (two instances) and bench/bench_scale.py (one and
-two, for the load table).
+API, and the services as a host runs them — supervisord with deploy/supervisord's role files (two Rasa
+instances, an action server for each, the sender, the scheduler, the web app; tests/scale/supervised.py) — with
+the nginx edge proxy balancing the WeCom callbacks over the instances. Used by tests/scale (two instances) and
+bench/bench_scale.py (one and two, for the load table).
 """
 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import subprocess
 from collections.abc import Iterator
@@ -17,10 +19,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from scripts.edge import EdgeProxy, edge_proxy
-from scripts.services import Service, free_port, rasa_server
-from tests.faults.stack import AES_KEY, CREDENTIALS, TIMINGS, TODAY, TOKEN, RedisServer
+from scripts.services import INTERNAL_SECRETS, Service, rasa_has_model
+from tests.faults.stack import AES_KEY, TIMINGS, TODAY, TOKEN, RedisServer
 from tests.postgres import PostgresServer
-from tests.servers import LOGS, RASA_READY_TIMEOUT, ROOT, start_action_server, start_sender, start_web
+from tests.scale.supervised import VAR, Program, Supervisor
+from tests.servers import RASA_READY_TIMEOUT, ROOT
 from tests.wecom_peer.fake_api import FakeWeCom
 from tests.wecom_peer.simulator import CallbackSimulator
 
@@ -29,10 +32,10 @@ from tests.wecom_peer.simulator import CallbackSimulator
 class ScaleStack:
     postgres: PostgresServer
     fake: FakeWeCom
-    rasa: list[Service]
+    rasa: list[Program]
     edge: EdgeProxy
     app: CallbackSimulator
-    services: dict[str, Service] = field(default_factory=dict)  # every process, by role (memory per process)
+    services: dict[str, Program | Service] = field(default_factory=dict)  # every process, by role (memory)
 
     def inbox(self) -> dict[str, int]:
         """Messages per inbox state (for failure messages)."""
@@ -62,65 +65,72 @@ def create_tracker_table(url: str) -> None:
                    capture_output=True, timeout=180)
 
 
-def endpoints(path: Path, action_url: str, tracker: str, redis_port: int) -> Path:
-    """Rasa's endpoints: its action server, the SQL tracker store on PostgreSQL, the Redis lock store."""
-    path.write_text("\n".join([
-        "action_endpoint:", f'  url: "{action_url}/webhook"', "  headers:",
-        "    Authorization: Bearer ${ACTION_SERVER_TOKEN}",
-        "tracker_store:", "  type: SQL", "  dialect: postgresql", f'  url: "{tracker}"',
-        "lock_store:", "  type: redis", "  url: 127.0.0.1", f"  port: {redis_port}", "  db: 1",
-        "  key_prefix: scale",
-    ]) + "\n", encoding="utf-8")
-    return path
+def programs(supervisor: Supervisor, token: str) -> dict[str, Program]:
+    """The layout's programs by role, as the bench reports them: two Rasa instances (rasa.conf), an action
+    server for each (actions.conf), the sender, the scheduler and the web app (app.conf)."""
+    logs = VAR / "log"
+    status = f"/status?token={token}"
+    found = {f"rasa-{i}": Program(supervisor, f"rasa-{i}", f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}{status}",
+                                  logs / f"rasa-{i}.log", rasa_has_model)
+             for i, port in ((1, 5005), (2, 5006))}
+    for i, port in ((1, 5055), (2, 5056)):
+        found[f"actions-{i}"] = Program(supervisor, f"actions:actions-{port}", f"http://127.0.0.1:{port}",
+                                        f"http://127.0.0.1:{port}/health", logs / f"actions-{port}.log")
+    for name in ("sender", "scheduler"):
+        found[name] = Program(supervisor, name, "", "", logs / f"{name}.log")
+    found["web"] = Program(supervisor, "web", "http://127.0.0.1:8000", "http://127.0.0.1:8000/health",
+                           logs / "web.log")
+    return found
 
 
 @contextlib.contextmanager
 def scale_stack(work: Path, instances: int = 2) -> Iterator[ScaleStack]:
+    """The whole set-up; `instances` 1 stops the second Rasa instance and its action server (rasa.conf has two)."""
+    if instances not in (1, 2):
+        raise ValueError("instances: 1 or 2 (deploy/supervisord/rasa.conf runs two Rasa instances)")
     postgres = PostgresServer()
+    redis = fake = supervisor = None
     started: list[Service] = []
-    redis = fake = None
     try:
         subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bank", "demo", "--seed", "7", "--today",
                         TODAY.isoformat()], cwd=ROOT, env={**os.environ, "DATABASE_URL": postgres.url},
                        check=True, stdout=subprocess.DEVNULL)
         tracker = tracker_url(postgres)
+        create_tracker_table(tracker)  # once, so that the instances starting together do not race to create it
         redis = RedisServer(work)
         fake = FakeWeCom(corp_id="wwscalecorp").start()
-        env = {"DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "WECOM_CORP_ID": fake.corp_id,
+        env = {**INTERNAL_SECRETS, "WEALTH_USER": getpass.getuser(),
+               "DATABASE_URL": postgres.url, "REDIS_URL": redis.url, "WECOM_CORP_ID": fake.corp_id,
                "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "app-secret", "WECOM_TOKEN": TOKEN,
                "WECOM_AES_KEY": AES_KEY, "WECOM_KF_SECRET": "kf-secret", "WECOM_API_BASE": fake.api_base,
                "WECOM_KF_OPEN_KFID": "wkSCALEKF1", "WECOM_STATE_DIR": str(work / "state"), **TIMINGS,
+               # deploy/supervisord/endpoints.yml: Rasa's tracker store and lock store from the environment
+               "TRACKER_DB_HOST": str(postgres.base), "TRACKER_DB_PORT": str(postgres.port),
+               "TRACKER_DB_NAME": "tracker", "TRACKER_DB_USER": "bank", "TRACKER_DB_PASSWORD": "",
+               "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port), "REDIS_PASSWORD": "",
                # A killed instance's conversation lock (RedisLockStore) frees after this, not Rasa's 60 s:
                # a turn here takes well under a second.
                "TICKET_LOCK_LIFETIME": "10"}
-        actions = [start_action_server(env=env) for _ in range(instances)]
-        started += actions
-        sender = start_sender(env=env, name="scale-sender")
-        started.append(sender)
-        credentials = work / "credentials.yml"
-        credentials.write_text(CREDENTIALS, encoding="utf-8")
-        create_tracker_table(tracker)  # once, so that the instances starting together do not race to create it
-        rasa = []
-        for i, action in enumerate(actions):
-            port = free_port()
-            path = endpoints(work / f"rasa-{i}.yml", action.url, tracker, redis.port)
-            rasa.append(rasa_server(port, path, credentials, env=env, log_path=LOGS / f"scale-rasa-{port}.log").start())
-        started += rasa
-        for instance in rasa:
-            instance.wait_ready(RASA_READY_TIMEOUT)
-        web = start_web(env={"DATABASE_URL": postgres.url, "RASA_URL": rasa[0].url})
-        started.append(web)
-        edge = edge_proxy([r.url for r in rasa], web.url, work / "edge")
+        supervisor = Supervisor(env).start()
+        roles = programs(supervisor, INTERNAL_SECRETS["RASA_AUTH_TOKEN"])
+        if instances == 1:
+            for role in ("rasa-2", "actions-2"):
+                roles.pop(role).stop()
+        for program in roles.values():
+            program.wait_ready(RASA_READY_TIMEOUT)
+        rasa = [roles[f"rasa-{i + 1}"] for i in range(instances)]
+        edge = edge_proxy([r.url for r in rasa], roles["web"].url, work / "edge")
         edge.start().wait_ready(30.0)
         started.append(edge)
         app = CallbackSimulator(edge.url + "/webhooks/wecom/", TOKEN, AES_KEY, fake.corp_id, retry_delay_s=2.0,
                                 attempts=4)
-        roles = {f"rasa-{i + 1}": r for i, r in enumerate(rasa)} | {f"actions-{i + 1}": a for i, a in enumerate(actions)}
-        yield ScaleStack(postgres, fake, rasa, edge, app, {**roles, "sender": sender, "web": web, "edge": edge})
+        yield ScaleStack(postgres, fake, rasa, edge, app, {**roles, "edge": edge})
     finally:
         for service in reversed(started):
             with contextlib.suppress(Exception):
                 service.stop()
+        if supervisor is not None:
+            supervisor.stop()
         if fake is not None:
             fake.stop()
         if redis is not None:
