@@ -27,6 +27,8 @@ from bot.channels._worker import (
     WorkerSettings,
     action_server_check,
     action_url,
+    crash_before_replies,
+    replay_from_tracker,
     response_text,
 )
 from wecom import logs, messages, metrics
@@ -109,6 +111,7 @@ class WeComInput(InputChannel):
         self.settings = settings
         self.cards = cards
         self.worker: InboxWorker | None = None
+        self.app: Sanic | None = None  # the server, once started (its agent answers replays from the tracker)
         if settings:
             self.inbox = Inbox.shared(settings.database_url)
             metrics.INBOX_DEPTH.watch(self.inbox.depth)
@@ -139,12 +142,16 @@ class WeComInput(InputChannel):
             assert self.settings is not None
             output = WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards,
                                  source=f"{CHANNEL}:{entry.message_id}", hold=True)
+            if entry.attempts and await replay_from_tracker(self.app, entry, output):
+                await output.flush()
+                return output.sent
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
                 metadata={"wecom": {"agent_id": entry.meta.get("agent_id", ""),
                                     "msg_type": entry.meta.get("msg_type", "")}, "sender_kind": "staff",
                           logs.METADATA_KEY: logs.current_request_id()},
             ))
+            crash_before_replies(entry)
             await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             if entry.meta.get("response_code"):  # grey the clicked card's buttons: each code works once
                 payload = {"userids": [entry.sender], "agentid": self.settings.agent_id,
@@ -156,6 +163,7 @@ class WeComInput(InputChannel):
 
         async def started(app: Sanic) -> None:
             assert self.settings is not None
+            self.app = app
             busy = response_text(app, "utter_busy", BUSY_FALLBACK)
 
             async def tell_busy(entry: Entry) -> None:

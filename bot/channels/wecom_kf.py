@@ -27,6 +27,8 @@ from bot.channels._worker import (
     WorkerSettings,
     action_server_check,
     action_url,
+    crash_before_replies,
+    replay_from_tracker,
     response_text,
 )
 from wecom import logs, messages, metrics
@@ -102,6 +104,7 @@ class WeComKfInput(InputChannel):
     def __init__(self, settings: WeComSettings | None) -> None:
         self.settings = settings
         self.worker: InboxWorker | None = None
+        self.app: Sanic | None = None  # the server, once started (its agent answers replays from the tracker)
         self.welcome = WELCOME_FALLBACK
         if settings:
             self.inbox = Inbox.shared(settings.database_url)
@@ -130,15 +133,20 @@ class WeComKfInput(InputChannel):
                 return 0
             output = WeComKfOutput(self.inbox.engine, str(entry.meta.get("open_kfid", "")),
                                    source=f"{CHANNEL}:{entry.message_id}", hold=True)
+            if entry.attempts and await replay_from_tracker(self.app, entry, output):
+                await output.flush()
+                return output.sent
             await on_new_message(UserMessage(
                 entry.text, output, entry.sender, input_channel=self.name(), message_id=entry.message_id,
                 metadata={"wecom_kf": {"open_kfid": entry.meta.get("open_kfid", "")}, "sender_kind": "client",
                           logs.METADATA_KEY: logs.current_request_id()}))
+            crash_before_replies(entry)
             await output.flush()  # the turn's replies together: all of them or none (bot/channels/_output.py)
             return output.sent
 
         async def started(app: Sanic) -> None:
             assert self.settings is not None
+            self.app = app
             busy = response_text(app, "utter_busy", BUSY_FALLBACK)
             self.welcome = response_text(app, "utter_kf_welcome", WELCOME_FALLBACK)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.services import Service
+from scripts.services import Service, write_endpoints
 from tests.postgres import PostgresServer
 from tests.servers import LOGS, free_port, start_action_server, start_rasa, start_sender
 from tests.wecom_peer.fake_api import FakeWeCom
@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 TOKEN = "QDG6eKfault"
 OPEN_KFID = "wkFAULTKF1"
+CRASH_BEFORE_REPLIES = ("crashturn", "35岁")
+"""Rasa dies after the turn of this message from a sender whose id starts so, before storing its replies
+(bot/channels/_worker.py, FAULT_CRASH_BEFORE_REPLIES_TO)."""
 TODAY = dt.date(2026, 11, 28)
 CREDENTIALS = "bot.channels.wecom.WeComInput:\nbot.channels.wecom_kf.WeComKfInput:\n"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -145,7 +148,10 @@ def fault_stack(work: Path) -> Iterator[FaultStack]:
         sender = start_sender(env=env, name="fault-sender")
         credentials = work / "credentials.yml"
         credentials.write_text(CREDENTIALS, encoding="utf-8")
-        rasa = start_rasa(credentials=credentials, action_url=actions.url, workdir=work, env=env)
+        # Conversations in an SQL tracker store, as in production: a restarted Rasa continues them.
+        endpoints = write_endpoints(work / "endpoints.yml", actions.url, tracker_db=work / "tracker.db")
+        rasa = start_rasa(credentials=credentials, endpoints=endpoints, workdir=work,
+                          env={**env, "FAULT_CRASH_BEFORE_REPLIES_TO": ":".join(CRASH_BEFORE_REPLIES)})
         app = CallbackSimulator(rasa.url + "/webhooks/wecom/", TOKEN, AES_KEY, fake.corp_id, retry_delay_s=2.0,
                                 attempts=4)
         kf = CallbackSimulator(rasa.url + "/webhooks/wecom_kf/", TOKEN, AES_KEY, fake.corp_id, retry_delay_s=2.0,

@@ -21,7 +21,7 @@ from bank.directory import who_is
 from bank.models import Client, ModelPortfolio, ModelPortfolioItem, Order, PortfolioPush, Proposal
 from services.pushes import push_portfolio
 from tests.domain_texts import responses
-from tests.faults.stack import OPEN_KFID, FaultStack
+from tests.faults.stack import CRASH_BEFORE_REPLIES, OPEN_KFID, FaultStack
 from tests.servers import wait_for
 from wecom.inbox import Inbox
 from wecom.tables import inbox
@@ -55,6 +55,37 @@ def test_rasa_killed_between_the_ack_and_the_reply(stack: FaultStack) -> None:
     stack.record("Rasa killed between the ACK and the reply" + (" (after replying)" if replied_before else ""),
                  saw, lost=0 if saw else 1, doubled=len(saw) - 1, recovered_s=recovered)
     assert saw == responses()["utter_greet_unknown"]
+
+
+def test_rasa_killed_after_the_turn_and_before_its_replies_are_stored(stack: FaultStack) -> None:
+    """The worst moment: the turn ran and Rasa saved the conversation (the form moved on), then the process died
+    before the replies were stored. Running the turn again would take "35岁" for the form's next question; the
+    restarted instance answers it from the tracker instead, exactly as the turn had."""
+    prefix, crash_text = CRASH_BEFORE_REPLIES
+    probe, user = new_user(), prefix + uuid.uuid4().hex[:8]
+    expected: list[list[str]] = []
+    for message in ("财富体检", crash_text, "2万"):  # what every user sees, from a conversation without faults
+        before = len(stack.texts_to(probe))
+        stack.app.deliver(stack.app.text_xml(probe, message))
+        wait_for(lambda b=before: len(stack.texts_to(probe)) > b, 120.0, "the probe's reply")
+        time.sleep(1.0)
+        expected.append(stack.texts_to(probe))
+    stack.app.deliver(stack.app.text_xml(user, "财富体检"))
+    assert exactly(stack, user, len(expected[0]), settle_s=1.0) == expected[0]
+    process = stack.rasa.process
+    assert process is not None
+    stack.app.deliver(stack.app.text_xml(user, crash_text))
+    wait_for(lambda: process.poll() is not None, 60.0, "Rasa to die before storing the replies")
+    died = time.monotonic()
+    assert stack.texts_to(user) == expected[0]  # the turn's replies were not stored
+    stack.rasa.start().wait_ready(240.0)
+    saw = exactly(stack, user, len(expected[1]))
+    stack.app.deliver(stack.app.text_xml(user, "2万"))  # the form continues where the tracker left it
+    saw = exactly(stack, user, len(expected[2]))
+    stack.record("Rasa killed after the turn, before its replies were stored", saw,
+                 lost=max(len(expected[2]) - len(saw), 0), doubled=max(len(saw) - len(expected[2]), 0),
+                 recovered_s=time.monotonic() - died)
+    assert saw == expected[2], (saw, expected[2])
 
 
 def proposals_for(stack: FaultStack, client_id: int) -> int:

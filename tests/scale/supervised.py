@@ -27,7 +27,10 @@ SUPERVISORD = ROOT / "deploy" / "supervisord"
 CONFIG = SUPERVISORD / "supervisord.conf"
 ROLES = "actions.conf rasa.conf app.conf"
 VAR = ROOT / "var"
-PORTS = {"rasa-1": 5005, "rasa-2": 5006, "actions:actions-5055": 5055, "actions:actions-5056": 5056, "web": 8000}
+METRICS_PORTS = {"sender": 9101, "scheduler": 9102}
+"""app.conf's metrics ports of the two workers (OUTBOX_METRICS_PORT, SCHEDULER_METRICS_PORT)."""
+PORTS = {"rasa-1": 5005, "rasa-2": 5006, "actions:actions-5055": 5055, "actions:actions-5056": 5056, "web": 8000,
+         **METRICS_PORTS}
 """The role files' ports: free before supervisord starts, or the stack refuses (is `make run` running?)."""
 
 

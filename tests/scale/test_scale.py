@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
+from scripts.services import INTERNAL_SECRETS
 from tests.domain_texts import responses
 from tests.scale.stack import ScaleStack, scale_stack
-from tests.servers import (
-    wait_for,
-)
+from tests.scale.supervised import METRICS_PORTS
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +123,39 @@ def test_every_message_is_answered_once_while_an_instance_dies(stack: ScaleStack
     again = f"scale{uuid.uuid4().hex[:8]}"
     stack.app.deliver(stack.app.text_xml(again, TURNS[0]))
     wait_for(lambda: len(stack.texts_to(again)) >= per_turn[0], 120.0, "a reply after the restart")
+
+
+def scrape(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def test_every_service_of_the_layout_serves_its_metrics(stack: ScaleStack) -> None:
+    """Prometheus metrics of every program supervisord runs, on the ports and behind the secrets of the layout."""
+    rasa_token, actions_token = INTERNAL_SECRETS["RASA_AUTH_TOKEN"], INTERNAL_SECRETS["ACTION_SERVER_TOKEN"]
+    services = stack.services
+    endpoints = {
+        "rasa-1": (services["rasa-1"].url + "/webhooks/wecom/metrics", rasa_token, "# TYPE wecom_turn_seconds"),
+        "rasa-2": (services["rasa-2"].url + "/webhooks/wecom/metrics", rasa_token, "# TYPE wecom_turn_seconds"),
+        "actions-1": (services["actions-1"].url + "/metrics", actions_token, "action_server_call_seconds_count"),
+        "actions-2": (services["actions-2"].url + "/metrics", actions_token, "action_server_call_seconds_count"),
+        "web": (services["web"].url + "/metrics", None, "# TYPE web_http_request_seconds"),
+        "sender": (f"http://127.0.0.1:{METRICS_PORTS['sender']}/metrics", None, 'wecom_outbox_depth{state="pending"}'),
+        "scheduler": (f"http://127.0.0.1:{METRICS_PORTS['scheduler']}/metrics", None, "# TYPE scheduler_job_runs"),
+    }
+    bodies = {}
+    for role, (url, token, family) in endpoints.items():
+        status, body = scrape(url, token)
+        assert status == 200 and family in body, f"{role}: {status} {body[:300]}"
+        assert "process_cpu_seconds_total" in body, role
+        bodies[role] = body
+        if token:  # behind the internal secret
+            assert scrape(url)[0] == 401 and scrape(url, "wrong")[0] == 401, role
+    accepted = sum(float(line.rsplit(" ", 1)[1]) for role in ("rasa-1", "rasa-2")
+                   for line in bodies[role].splitlines()
+                   if line.startswith('wecom_callbacks_total{channel="wecom",outcome="accepted"}'))
+    assert accepted >= 1, "the callbacks since the restart were counted"
