@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from services.settings import MIN_SECRET_LENGTH
 from services.settings import Settings as ServiceSettings
@@ -14,7 +14,9 @@ from services.settings import Settings as ServiceSettings
 class Settings(ServiceSettings):
     """Everything the web app can be configured with; each field maps to an upper-case variable."""
 
-    rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa server base URL")
+    rasa_url: str = Field(default="http://127.0.0.1:5005",
+                          description="Rasa server base URL, or several separated by commas (instances sharing "
+                                      "conversations: the chat takes them in turn and skips one that is down)")
     session_secret: str = Field(
         default_factory=lambda: secrets.token_urlsafe(32),
         description="Key signing the session cookie; set it in production (a random one is made per process)",
@@ -26,6 +28,19 @@ class Settings(ServiceSettings):
     )
     rasa_timeout: float = Field(default=30.0, description="Seconds to wait for Rasa's answer to one message")
 
+
+    @field_validator("rasa_url")
+    @classmethod
+    def _rasa_urls_are_http(cls, value: str) -> str:
+        urls = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        if not urls or not all(url.startswith(("http://", "https://")) for url in urls):
+            raise ValueError("RASA_URL: one or more http(s) addresses separated by commas")
+        return ",".join(urls)
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """Each Rasa instance's base URL, in the order given."""
+        return self.rasa_url.split(",")
 
     def production_problems(self) -> list[str]:
         """services' checks plus the web's own: no demo picker, an explicit long session key."""

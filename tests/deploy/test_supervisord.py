@@ -59,6 +59,11 @@ def argv(program: Any) -> list[str]:
     return [os.path.normpath(part) if part.startswith("/") else part for part in shlex.split(program.command)]
 
 
+def options(words: list[str], name: str) -> list[str]:
+    """Every value of an option given more than once."""
+    return [words[i + 1] for i, word in enumerate(words[:-1]) if word == name]
+
+
 def option(words: list[str], name: str) -> str:
     for i, word in enumerate(words):
         if word == name:
@@ -158,9 +163,10 @@ def test_internal_services_listen_on_loopback_only(programs: dict[str, Any]) -> 
     assert option(argv(programs["postgresql"]), "-c") == f"listen_addresses={LOOPBACK}"
     # The edge is the public door; what it forwards to is on loopback, on the ports the programs listen on.
     edge = argv(programs["edge"])
-    assert option(edge, "--rasa") == f"http://{LOOPBACK}:{option(argv(programs['rasa-1']), '--port')}"
+    instances = [f"http://{LOOPBACK}:{option(argv(programs[name]), '--port')}" for name in ("rasa-1", "rasa-2")]
+    assert options(edge, "--rasa") == instances  # callbacks over every instance
     assert option(edge, "--web") == f"http://{LOOPBACK}:{option(argv(programs['web']), '--port')}"
-    assert programs["web"].environment["RASA_URL"] == option(edge, "--rasa")
+    assert programs["web"].environment["RASA_URL"].split(",") == instances  # and the web chat too
 
 
 def test_each_rasa_instance_has_its_action_server(programs: dict[str, Any]) -> None:

@@ -9,10 +9,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
-from tests.servers import Service, start_web
-from tests.web.conftest import RICH_REPLY, SESSION_SECRET, StubRasa, signed, signed_in
+from tests.servers import Service, free_port, start_web
+from tests.web.conftest import RICH_REPLY, SESSION_SECRET, WEB_CHANNEL_SECRET, StubRasa, signed, signed_in
 from web.routers.chat import sign
+from web.settings import Settings
 
 
 class TestChatProxy:
@@ -89,3 +91,31 @@ def test_without_the_channel_secret_nothing_is_sent_and_the_answer_is_503(
         answer = http.post("/api/chat", json={"message": "你好"})
     assert answer.status_code == 503 and "稍后再试" in answer.json()["detail"]
     assert len(stub_rasa.received) == before
+
+
+@pytest.fixture(scope="module")
+def web_with_two_instances(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
+    """RASA_URL naming an instance that is down (nothing listens on its port) and the stub."""
+    down = f"http://127.0.0.1:{free_port()}"
+    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": f"{down}, {stub_rasa.url}/",
+                             "SESSION_SECRET": SESSION_SECRET, "WEB_CHANNEL_SECRET": WEB_CHANNEL_SECRET})
+    yield service
+    service.stop()
+
+
+def test_with_several_instances_each_message_reaches_one_that_is_up(
+    web_with_two_instances: Service, stub_rasa: StubRasa
+) -> None:
+    with httpx.Client(base_url=web_with_two_instances.url, timeout=30.0) as http:
+        signed_in(http, "zhangmin")
+        before = len(stub_rasa.received)
+        answers = [http.post("/api/chat", json={"message": f"第{n}条"}) for n in range(4)]
+    assert [a.status_code for a in answers] == [200] * 4  # whichever instance a message starts with
+    assert [m["message"] for m in stub_rasa.received[before:]] == [f"第{n}条" for n in range(4)]  # each once
+
+
+@pytest.mark.parametrize("value", ["", "ftp://127.0.0.1:5005", "http://127.0.0.1:5005,127.0.0.1:5006", " , "])
+def test_rasa_url_must_be_http_addresses(value: str) -> None:
+    with pytest.raises(ValidationError, match="RASA_URL"):
+        Settings(rasa_url=value)
+    assert Settings(rasa_url="http://a:5005/, https://b:5006").rasa_urls == ["http://a:5005", "https://b:5006"]

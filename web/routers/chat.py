@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import logging
 import time
 from typing import Any
@@ -40,20 +41,43 @@ def sign(secret: str, sender: str, timestamp: int, message: str) -> str:
     return f"t={timestamp},s={mac}"
 
 
+_TURNS = itertools.count()
+
+
+def in_turn(urls: list[str]) -> list[str]:
+    """The Rasa instances in the order this message tries them: each message starts at the next one."""
+    start = next(_TURNS) % len(urls)
+    return urls[start:] + urls[:start]
+
+
+async def post_to_rasa(client: httpx.AsyncClient, urls: list[str], payload: dict[str, str],
+                       headers: dict[str, str]) -> httpx.Response:
+    """Post to the first instance that takes the connection. Only a refused or failed connection moves on
+    (the message never reached that instance); an answer, even an error, is final, so no message runs twice."""
+    for number, base in enumerate(urls, start=1):
+        try:
+            return await client.post(base + CHANNEL_PATH, json=payload, headers=headers)
+        except httpx.ConnectError:
+            if number == len(urls):
+                raise
+            log.warning("Rasa instance %d of %d refused the connection; trying the next", number, len(urls))
+    raise httpx.ConnectError("no Rasa instance configured")
+
+
 @router.post("/chat", summary="Send a message to the bot; returns the bot's messages as Rasa's channels do")
 async def chat(body: ChatMessage, user: UserDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """Forward to `{RASA_URL}/webhooks/webchat/webhook` as the session's sender (never one from the browser),
-    signed with the shared secret."""
+    signed with the shared secret; with several Rasa addresses, each message goes to the next that answers."""
     secret = settings.web_channel_secret
     if not secret:
         log.error("WEB_CHANNEL_SECRET is not set: the web chat cannot reach Rasa")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE)
-    url = settings.rasa_url.rstrip("/") + CHANNEL_PATH
     headers = {SIGNATURE_HEADER: sign(secret, user.sender_id, int(time.time()), body.message),
                logs.HEADER: logs.current_request_id() or logs.new_request_id()}
+    payload = {"sender": user.sender_id, "message": body.message}
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout) as client:
-            answer = await client.post(url, json={"sender": user.sender_id, "message": body.message}, headers=headers)
+            answer = await post_to_rasa(client, in_turn(settings.rasa_urls), payload, headers)
         answer.raise_for_status()
         messages = answer.json()
     except (httpx.HTTPError, ValueError) as error:
