@@ -543,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    metrics.serve(get_settings().outbox_metrics_port, "outbox sender")
+    metrics.serve(get_settings().outbox_metrics_port, "outbox sender", get_settings().metrics_host)
     run(stop)
     return 0
 

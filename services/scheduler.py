@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    metrics.serve(scheduler.settings.scheduler_metrics_port, "scheduler")
+    metrics.serve(scheduler.settings.scheduler_metrics_port, "scheduler", scheduler.settings.metrics_host)
     log.info("scheduler started (%s)", scheduler.settings.scheduler_timezone)
     scheduler.start()
     try:

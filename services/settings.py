@@ -65,6 +65,9 @@ class Settings(BaseSettings):
                                      description="Port of the sender's /metrics on 127.0.0.1 (0: not served)")
     scheduler_metrics_port: int = Field(default=0, ge=0, le=65535,
                                         description="Port of the scheduler's /metrics on 127.0.0.1 (0: not served)")
+    metrics_host: Literal["127.0.0.1", "0.0.0.0"] = Field(
+        default="127.0.0.1", description="Address the two workers' /metrics bind: loopback, or every address of a "
+                                         "pod, where a NetworkPolicy admits only the monitoring namespace")
     # The scheduler (services/scheduler.py): China time; each job on/off, its time and its grace for catch-up.
     scheduler_timezone: str = Field(default="Asia/Shanghai", description="Time zone the jobs' times are in")
     briefing_enabled: bool = Field(default=True, description="Send each advisor's morning briefing")

@@ -120,11 +120,11 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def serve(port: int, what: str) -> bool:
-    """Serve /metrics of this process on 127.0.0.1:`port` in a thread (workers without a web server of their
+def serve(port: int, what: str, host: str = "127.0.0.1") -> bool:
+    """Serve /metrics of this process on `host`:`port` in a thread (workers without a web server of their
     own); port 0 leaves it off. Returns whether it serves."""
     if not port:
         return False
-    start_http_server(port, addr="127.0.0.1")
-    log.info("%s metrics at http://127.0.0.1:%d/metrics", what, port)
+    start_http_server(port, addr=host)
+    log.info("%s metrics at http://%s:%d/metrics", what, host, port)
     return True

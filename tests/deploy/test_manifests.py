@@ -367,6 +367,11 @@ def served_paths() -> dict[str, set[str]]:
     }
 
 
+def serving_ports(container: dict[str, Any]) -> list[dict[str, Any]]:
+    """A container's ports but a worker's metrics port (a worker is probed by its own command)."""
+    return [p for p in container.get("ports", []) if p["name"] != "metrics"]
+
+
 def test_probes_ask_the_real_health_endpoints_on_declared_ports(rendered: list[Manifest]) -> None:
     paths = served_paths()
     for name, deployment in deployments(rendered).items():
@@ -388,8 +393,8 @@ def test_probes_ask_the_real_health_endpoints_on_declared_ports(rendered: list[M
                     command = probe["exec"]["command"]
                     assert command[0] == f"{IMAGE_ROOT}/.venv/bin/python" and command[1] == "-m", command
                     assert module_exists(command[2]), f"{name} {kind}: no module {command[2]}"
-                    assert not container.get("ports"), f"{name}: a server is probed over HTTP, not exec"
-            if container.get("ports"):
+                    assert not serving_ports(container), f"{name}: a server is probed over HTTP, not exec"
+            if serving_ports(container):
                 assert "httpGet" in container["readinessProbe"], f"{name}: readiness must ask the service"
 
 
@@ -407,12 +412,45 @@ def test_services_and_network_policies_reach_declared_ports(rendered: list[Manif
             reached = any(port["targetPort"] in pair for pair in declared)
             assert reached, f"Service {service['metadata']['name']}"
     for policy in (m for m in rendered if m["kind"] == "NetworkPolicy" and m["spec"]["podSelector"]):
-        [target] = selected(policy["spec"]["podSelector"]["matchLabels"])
-        declared_numbers = {p["containerPort"] for c in containers(running[target]) for p in c["ports"]}
+        targets = selected(policy["spec"]["podSelector"]["matchLabels"])
+        assert targets, policy["metadata"]["name"]
+        declared_numbers = {p["containerPort"] for t in targets for c in containers(running[t])
+                            for p in c.get("ports", [])}
         for rule in policy["spec"]["ingress"]:
             assert {p["port"] for p in rule["ports"]} <= declared_numbers, policy["metadata"]["name"]
             for peer in rule.get("from", []):
-                assert selected(peer["podSelector"]["matchLabels"]), policy["metadata"]["name"]
+                if "namespaceSelector" in peer:  # only the monitoring namespace, for the metrics
+                    assert peer["namespaceSelector"] == {
+                        "matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}, policy["metadata"]["name"]
+                else:
+                    assert selected(peer["podSelector"]["matchLabels"]), policy["metadata"]["name"]
+
+
+def test_every_service_is_scraped_on_its_metrics_port_and_path(rendered: list[Manifest]) -> None:
+    """Each deployment but the edge says where its /metrics is; the port is declared and admitted from the
+    monitoring namespace, the path is the one the service serves, and the workers serve on the ports and the
+    address the ConfigMap gives them."""
+    [monitoring] = [m for m in rendered if m["kind"] == "NetworkPolicy"
+                    and m["metadata"]["name"] == "metrics-from-monitoring"]
+    admitted = {p["port"] for rule in monitoring["spec"]["ingress"] for p in rule["ports"]}
+    paths = {"rasa": "/webhooks/wecom/metrics", "actions": "/metrics", "web": "/metrics", "sender": "/metrics",
+             "scheduler": "/metrics"}
+    for name, deployment in deployments(rendered).items():
+        annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+        if name == "edge":
+            continue
+        assert annotations.get("prometheus.io/scrape") == "true", name
+        port = int(annotations["prometheus.io/port"])
+        [container] = containers(deployment)
+        assert port in {p["containerPort"] for p in container["ports"]} and port in admitted, name
+        assert annotations["prometheus.io/path"] == paths[name], name
+        env = container_env(rendered, container)
+        if name in ("sender", "scheduler"):
+            assert int(env[f"{'OUTBOX' if name == 'sender' else 'SCHEDULER'}_METRICS_PORT"]) == port, name
+            assert env["METRICS_HOST"] == "0.0.0.0", name
+    from web.routers.metrics import router
+
+    assert "/metrics" in {route.path for route in router.routes}  # type: ignore[attr-defined]
 
 
 QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(m|Mi|Gi)?")
