@@ -74,21 +74,31 @@ class TestSignature:
         assert not signed(sign("another-secret", "zhangmin", int(time.time()), "你好"), body)
 
 
-@pytest.fixture(scope="module")
-def web_without_channel_secret(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
-    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": stub_rasa.url,
-                             "SESSION_SECRET": SESSION_SECRET, "WEB_CHANNEL_SECRET": ""})
+def chat_web(demo_db_url: str, rasa_url: str, channel_secret: str) -> Iterator[Service]:
+    """A web app of its own for one module's tests: Rasa at `rasa_url`, the web chat signed with `channel_secret`."""
+    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": rasa_url, "SESSION_SECRET": SESSION_SECRET,
+                             "WEB_CHANNEL_SECRET": channel_secret})
     yield service
     service.stop()
+
+
+def post_as(web: Service, sender: str, messages: list[str]) -> list[httpx.Response]:
+    """Sign in as `sender` and post each message to the chat."""
+    with httpx.Client(base_url=web.url, timeout=30.0) as http:
+        signed_in(http, sender)
+        return [http.post("/api/chat", json={"message": message}) for message in messages]
+
+
+@pytest.fixture(scope="module")
+def web_without_channel_secret(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
+    yield from chat_web(demo_db_url, stub_rasa.url, "")
 
 
 def test_without_the_channel_secret_nothing_is_sent_and_the_answer_is_503(
     web_without_channel_secret: Service, stub_rasa: StubRasa
 ) -> None:
-    with httpx.Client(base_url=web_without_channel_secret.url, timeout=30.0) as http:
-        signed_in(http, "zhangmin")
-        before = len(stub_rasa.received)
-        answer = http.post("/api/chat", json={"message": "你好"})
+    before = len(stub_rasa.received)
+    [answer] = post_as(web_without_channel_secret, "zhangmin", ["你好"])
     assert answer.status_code == 503 and "稍后再试" in answer.json()["detail"]
     assert len(stub_rasa.received) == before
 
@@ -97,19 +107,14 @@ def test_without_the_channel_secret_nothing_is_sent_and_the_answer_is_503(
 def web_with_two_instances(demo_db_url: str, stub_rasa: StubRasa) -> Iterator[Service]:
     """RASA_URL naming an instance that is down (nothing listens on its port) and the stub."""
     down = f"http://127.0.0.1:{free_port()}"
-    service = start_web(env={"DATABASE_URL": demo_db_url, "RASA_URL": f"{down}, {stub_rasa.url}/",
-                             "SESSION_SECRET": SESSION_SECRET, "WEB_CHANNEL_SECRET": WEB_CHANNEL_SECRET})
-    yield service
-    service.stop()
+    yield from chat_web(demo_db_url, f"{down}, {stub_rasa.url}/", WEB_CHANNEL_SECRET)
 
 
 def test_with_several_instances_each_message_reaches_one_that_is_up(
     web_with_two_instances: Service, stub_rasa: StubRasa
 ) -> None:
-    with httpx.Client(base_url=web_with_two_instances.url, timeout=30.0) as http:
-        signed_in(http, "zhangmin")
-        before = len(stub_rasa.received)
-        answers = [http.post("/api/chat", json={"message": f"第{n}条"}) for n in range(4)]
+    before = len(stub_rasa.received)
+    answers = post_as(web_with_two_instances, "zhangmin", [f"第{n}条" for n in range(4)])
     assert [a.status_code for a in answers] == [200] * 4  # whichever instance a message starts with
     assert [m["message"] for m in stub_rasa.received[before:]] == [f"第{n}条" for n in range(4)]  # each once
 
