@@ -164,8 +164,9 @@ def handler(service: str, fmt: str | None = None) -> logging.Handler:
 
 
 ADOPTED = ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "uvicorn", "uvicorn.error",
-           "uvicorn.access")
-"""Servers' loggers that keep handlers of their own: `configure` sends their records to the root's handler."""
+           "uvicorn.access", "jieba")
+"""Loggers that keep console handlers of their own (servers; jieba, which also logs at DEBUG): `configure`
+sends their records to the root's handler, at `level` or above."""
 
 
 def configure(service: str, level: int = logging.INFO, fmt: str | None = None) -> None:
@@ -188,3 +189,5 @@ def configure(service: str, level: int = logging.INFO, fmt: str | None = None) -
             if isinstance(old, logging.StreamHandler):
                 adopted.removeHandler(old)
         adopted.propagate = True
+        if adopted.level and adopted.level < level:
+            adopted.setLevel(level)

@@ -117,6 +117,8 @@ def test_configure_replaces_console_handlers_and_adopts_the_servers_loggers() ->
         ours = [h for h in root.handlers if isinstance(h.formatter, logs.JsonFormatter)]
         assert len(ours) == 1 and console not in root.handlers and kept in root.handlers
         assert sanic_access.propagate and not sanic_access.handlers
+        jieba = logging.getLogger("jieba")
+        assert jieba.propagate and not jieba.isEnabledFor(logging.DEBUG)  # its own DEBUG chatter stays out
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
