@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from scripts.edge import EdgeProxy, edge_proxy
 from scripts.services import INTERNAL_SECRETS, Service, rasa_has_model
+from services.settings import Settings
 from tests.faults.stack import AES_KEY, TIMINGS, TODAY, TOKEN, RedisServer
 from tests.postgres import PostgresServer
 from tests.scale.supervised import VAR, Program, Supervisor
@@ -63,6 +64,10 @@ def create_tracker_table(url: str) -> None:
             f"SQLTrackerStore(domain=None, dialect='postgresql', host={url!r})")
     subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", code], cwd=ROOT, check=True,
                    capture_output=True, timeout=180)
+
+
+SCHEDULER_JOBS = [name.removesuffix("_enabled").upper() for name in Settings.model_fields if name.endswith("_enabled")]
+"""Every job's switch (services/settings.py: BRIEFING_ENABLED…)."""
 
 
 def programs(supervisor: Supervisor, token: str) -> dict[str, Program]:
@@ -110,7 +115,10 @@ def scale_stack(work: Path, instances: int = 2) -> Iterator[ScaleStack]:
                "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port), "REDIS_PASSWORD": "",
                # A killed instance's conversation lock (RedisLockStore) frees after this, not Rasa's 60 s:
                # a turn here takes well under a second.
-               "TICKET_LOCK_LIFETIME": "10"}
+               "TICKET_LOCK_LIFETIME": "10",
+               # The scheduler runs (the layout has it) without its jobs: caught up at start, they would send
+               # hundreds of messages (rewards, statements) while the load is measured.
+               **{f"{job}_ENABLED": "false" for job in SCHEDULER_JOBS}}
         supervisor = Supervisor(env).start()
         roles = programs(supervisor, INTERNAL_SECRETS["RASA_AUTH_TOKEN"])
         if instances == 1:
