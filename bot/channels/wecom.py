@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from bot.channels._callback import add_metrics_route, callback_blueprint
 from bot.channels._output import OutboxOutput
+from bot.channels._replay import replay_from_tracker
 from bot.channels._worker import (
     BUSY_FALLBACK,
     InboxWorker,
@@ -28,7 +29,6 @@ from bot.channels._worker import (
     action_server_check,
     action_url,
     crash_before_replies,
-    replay_from_tracker,
     response_text,
 )
 from wecom import logs, messages, metrics
