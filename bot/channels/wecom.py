@@ -142,7 +142,7 @@ class WeComInput(InputChannel):
             assert self.settings is not None
             output = WeComOutput(self.inbox.engine, self.settings.agent_id, self.cards,
                                  source=f"{CHANNEL}:{entry.message_id}", hold=True)
-            if entry.attempts and await replay_from_tracker(self.app, entry, output):
+            if entry.attempts and entry.error is None and await replay_from_tracker(self.app, entry, output):
                 await output.flush()
                 return output.sent
             await on_new_message(UserMessage(

@@ -133,7 +133,7 @@ class WeComKfInput(InputChannel):
                 return 0
             output = WeComKfOutput(self.inbox.engine, str(entry.meta.get("open_kfid", "")),
                                    source=f"{CHANNEL}:{entry.message_id}", hold=True)
-            if entry.attempts and await replay_from_tracker(self.app, entry, output):
+            if entry.attempts and entry.error is None and await replay_from_tracker(self.app, entry, output):
                 await output.flush()
                 return output.sent
             await on_new_message(UserMessage(
