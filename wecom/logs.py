@@ -127,7 +127,7 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname, "service": self.service, "logger": record.name,
             "request_id": REQUEST_ID.get() or None,
-            "message": mask_text(record.getMessage()),
+            "message": record.getMessage(),  # masked already by RequestIdFilter, which `handler` attaches
         }
         if record.exc_info:
             entry["exception"] = mask_text(self.formatException(record.exc_info))
