@@ -15,7 +15,8 @@ and the e2e test stories send) and with it (what the WeCom and web channels send
 message metadata, here the kind implied by the intent's audience; intents open to everyone are scored once
 for staff and once for clients).
 
-usage: python -m scripts.nlu_report cv [--folds 3] | thresholds [--folds 3] | heldout [--model M] [--examples]
+usage: python -m scripts.nlu_report cv [--folds 3 | --by-author] | thresholds [--folds 3 | --by-author] | heldout [--model M]
+[--examples]
 """
 
 from __future__ import annotations
@@ -188,16 +189,58 @@ class OutOfFold:
     rankings: list[list[dict[str, Any]]]
 
 
+AUTHORS = {"breadth_": "breadth", "blind_": "blind", "_varied": "varied"}
+"""Training files by the pass that wrote them (a file name's prefix or suffix); the rest is the first pass."""
+
+
+def author_of(path: Path) -> str:
+    """The writing pass a training file belongs to (see AUTHORS).
+
+    >>> author_of(Path("bot/data/nlu/breadth_client.yml")), author_of(Path("plans_varied.yml")), author_of(Path("push.yml"))
+    ('breadth', 'varied', 'first')
+    """
+    for mark, author in AUTHORS.items():
+        if path.stem.startswith(mark) or path.stem.endswith(mark):
+            return author
+    return "first"
+
+
+def authors_by_text(data: Path = ROOT / "bot" / "data" / "nlu") -> dict[str, str]:
+    """Each training utterance (normalised, annotations removed) and the pass that first wrote it."""
+    out: dict[str, str] = {}
+    for path in sorted(data.glob("*.yml")):
+        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(item.get("examples", "")).splitlines() if "intent" in item else []:
+                if line.strip().startswith("- "):
+                    text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
+                    out.setdefault(normalise(text), author_of(path))
+    return out
+
+
+def _splits(examples: list[Any], labels: list[str], folds: int, seed: int, by_author: bool) -> Iterator[tuple[Any, Any]]:
+    """Stratified k-fold, or (`by_author`) each later writing pass held out in turn, trained on all the others:
+    how well one author's examples teach the classifier another's wording, nearer what a new user writes."""
+    from sklearn.model_selection import StratifiedKFold
+
+    if not by_author:
+        yield from StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(examples, labels)
+        return
+    known = authors_by_text()
+    groups = np.array([known.get(normalise(str(m.get("text"))), "first") for m in examples])
+    for author in sorted(set(groups) - {"first"}):
+        yield np.flatnonzero(groups != author), np.flatnonzero(groups == author)
+
+
 def cross_validate(folds: int = 3, seed: int = 42, with_kinds: bool = False,
-                   config: dict[str, dict[str, Any]] | None = None) -> OutOfFold:
-    """Stratified k-fold through the CRF and the intent classifier as configured in config.yml; each example is
-    classified by the models of the fold that did not train on it (for each of its kinds when `with_kinds`)."""
+                   config: dict[str, dict[str, Any]] | None = None, by_author: bool = False) -> OutOfFold:
+    """Stratified k-fold (or by writing pass, `by_author`) through the CRF and the intent classifier as configured
+    in config.yml; each example is classified by the models of the fold that did not train on it (for each of
+    its kinds when `with_kinds`). By pass, the first pass's examples are only ever trained on."""
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
-    from sklearn.model_selection import StratifiedKFold
 
     from bot.nlu.entity_extractor import CharCRFEntityExtractor
     from bot.nlu.intent_classifier import CharE5IntentClassifier
@@ -210,8 +253,7 @@ def cross_validate(folds: int = 3, seed: int = 42, with_kinds: bool = False,
     out = OutOfFold([], [], [], [])
 
     with cached_embeddings(), tempfile.TemporaryDirectory() as work:
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        for fold, (train_index, test_index) in enumerate(splitter.split(examples, labels)):
+        for fold, (train_index, test_index) in enumerate(_splits(examples, labels, folds, seed, by_author)):
             (Path(work) / f"fold{fold}").mkdir()
             storage = LocalModelStorage(Path(work) / f"fold{fold}")
             train = TrainingData(training_examples=[examples[i] for i in train_index],
@@ -351,6 +393,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
     parser.add_argument("--examples", action="store_true", help="show example texts for each confusion")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--by-author", action="store_true",
+                        help="cv, thresholds: hold out each later writing pass in turn instead of stratified folds")
     parser.add_argument("--miss-cost", type=float, default=MISS_COST,
                         help="thresholds: how many clarifying questions one wrong intent is worth")
     args = parser.parse_args(argv)
@@ -359,24 +403,25 @@ def main(argv: list[str] | None = None) -> None:
     if args.what in ("cv", "thresholds"):
         config = pipeline_config()
         fallback = config.get(FALLBACK_COMPONENT, {})
-        oof = cross_validate(args.folds)
+        oof = cross_validate(args.folds, by_author=args.by_author)
+        how = "by-writing-pass" if args.by_author else f"{args.folds}-fold"
         if args.what == "thresholds":
             chosen = choose_thresholds(oof, args.miss_cost)
             print(f"top intent: {cv_scores(oof, None).line()}")
             print(f"now       : {cv_scores(oof, fallback).line()}")
-            print(f"fallback settings chosen by {args.folds}-fold CV (a wrong intent costs {args.miss_cost:g} clarifying "
+            print(f"fallback settings chosen by {how} CV (a wrong intent costs {args.miss_cost:g} clarifying "
                   f"questions): cost {fallback_cost(oof, chosen, args.miss_cost):.0f}, "
                   f"now {fallback_cost(oof, fallback, args.miss_cost):.0f}")
             print(yaml.safe_dump(chosen, allow_unicode=True, sort_keys=True, default_flow_style=None))
             print(f"with these: {cv_scores(oof, chosen).line()}")
             return
         top1, with_fallback = cv_scores(oof, None), cv_scores(oof, fallback)
-        print(f"## {args.folds}-fold CV on the training data ({len(set(oof.truth))} intents)")
+        print(f"## {how} CV on the training data ({len(set(oof.truth))} intents, {len(oof.truth)} examples scored)")
         print(f"top intent          : {top1.line()}")
         print_scores("with the fallback   ", with_fallback, args.examples, limit=15)
-        kinds = cv_scores(cross_validate(args.folds, with_kinds=True), fallback)
+        kinds = cv_scores(cross_validate(args.folds, with_kinds=True, by_author=args.by_author), fallback)
         print(f"with the sender kind: {kinds.line()}")
-        figures["cv"] = {"folds": args.folds, "accuracy": with_fallback.accuracy, "macro_f1": with_fallback.macro_f1,
+        figures["cv"] = {"folds": how, "accuracy": with_fallback.accuracy, "macro_f1": with_fallback.macro_f1,
                          "top_accuracy": top1.accuracy, "kind_accuracy": kinds.accuracy,
                          "kind_macro_f1": kinds.macro_f1}
     else:
