@@ -16,10 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.advisor.after_sale import ActionPushReview
 from actions.identity import sender
 from actions.usage import record_usage
 from bank.db import session_scope
 from bank.directory import Identity
+from bank.models import STAFF_ROLES
 from calc import clock
 from calc.money import fmt_yuan
 from services.links import public_url
@@ -59,14 +61,17 @@ def _task_id(tracker: Tracker) -> str | None:
     return str(value).strip() if value else None
 
 
-def _client(dispatcher: CollectingDispatcher, tracker: Tracker) -> Identity | None:
-    ok, who = sender(dispatcher, tracker)
-    if not ok:
-        return None
+def _is_client(dispatcher: CollectingDispatcher, who: Identity | None) -> bool:
+    """Whether `who` is a client; anyone else is told that confirming pushes is for clients."""
     if who is None or who.client_id is None:
         dispatcher.utter_message(response="utter_push_clients_only")
-        return None
-    return who
+        return False
+    return True
+
+
+def _client(dispatcher: CollectingDispatcher, tracker: Tracker) -> Identity | None:
+    ok, who = sender(dispatcher, tracker)
+    return who if ok and _is_client(dispatcher, who) else None
 
 
 def _decide(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -166,7 +171,8 @@ class ActionDeclinePush(Action):
 
 
 class ActionMyPushes(Action):
-    """"我有哪些待确认的组合": the client's pending pushes with their buttons."""
+    """"我有哪些待确认的组合": the client's pending pushes with their buttons. Staff asking for "my pushes"
+    ("我推的组合客户确认了吗") mean the pushes they sent: they get the after-sale review of those."""
 
     def name(self) -> str:
         return "action_my_pushes"
@@ -174,9 +180,12 @@ class ActionMyPushes(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        who = _client(dispatcher, tracker)
-        if who is None:
+        ok, who = sender(dispatcher, tracker)
+        if ok and who is not None and who.role in STAFF_ROLES:
+            return await ActionPushReview().run(dispatcher, tracker, domain)
+        if not ok or not _is_client(dispatcher, who):
             return []
+        assert who is not None
         now = clock.now()
         try:
             with session_scope() as session:

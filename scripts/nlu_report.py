@@ -189,7 +189,7 @@ class OutOfFold:
     rankings: list[list[dict[str, Any]]]
 
 
-AUTHORS = {"breadth_": "breadth", "blind_": "blind", "_varied": "varied"}
+AUTHORS = {"breadth_": "breadth", "blind_": "blind", "situational_": "situational", "_varied": "varied"}
 """Training files by the pass that wrote them (a file name's prefix or suffix); the rest is the first pass."""
 
 

@@ -180,6 +180,15 @@ class TestClientAnswers:
         other = client_row(env, people.suitable[1])
         assert self.press(other, "confirm_push", task)[0]["response"] == "utter_push_not_found"
 
+    def test_staff_asking_for_their_pushes_get_the_review_of_what_they_pushed(
+            self, env: str, pushed: tuple[Client, str]) -> None:
+        _, task = pushed
+        tracker = make_tracker("zhangmin", "我最近推的组合客户都确认了吗", "my_pushes", slots={"role": "advisor"})
+        replies = run_action(ActionMyPushes(), tracker)[0]
+        assert "utter_push_clients_only" not in [r.get("response") for r in replies]
+        assert "您推送的" in replies[0]["text"], replies
+        assert replies[-1]["custom"]["url"].endswith(f"/pushes/{task}")
+
     def test_staff_cannot_confirm(self, env: str, pushed: tuple[Client, str]) -> None:
         _, task = pushed
         tracker = make_tracker("zhangmin", "确认购买", "confirm_push", entities=[{"entity": "push_task", "value": task}])
