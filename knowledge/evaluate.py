@@ -134,7 +134,7 @@ def run_eval(index_dir: str | Path | None = None, questions: str | Path | None =
              modes: tuple[str, ...] = MODES, cv: bool = True) -> dict:
     """Per mode: k-fold CV figures on the development questions and the held-out figures with the shipped
     parameters, both searched in the evaluation index (live index + development and held-out distractors).
-    Also lists held-out misses."""
+    Also lists held-out misses (the command line prints them only with `--misses`)."""
     from knowledge.tune import cross_validate, evaluate_items, ranked_ids
 
     target, by_dir = eval_index(index_dir, (DEV_DISTRACTOR_DIR, distractors))
