@@ -15,8 +15,8 @@ and the e2e test stories send) and with it (what the WeCom and web channels send
 message metadata, here the kind implied by the intent's audience; intents open to everyone are scored once
 for staff and once for clients).
 
-usage: python -m scripts.nlu_report cv [--folds 3 | --by-author] | thresholds [--folds 3 | --by-author] | heldout [--model M]
-[--examples]
+usage: python -m scripts.nlu_report cv [--folds 3 | --by-author] | thresholds [--folds 3 | --by-author]
+       | heldout [--model M] [--examples]
 """
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ AUTHORS = {"breadth_": "breadth", "blind_": "blind", "situational_": "situationa
 def author_of(path: Path) -> str:
     """The writing pass a training file belongs to (see AUTHORS).
 
-    >>> author_of(Path("bot/data/nlu/breadth_client.yml")), author_of(Path("plans_varied.yml")), author_of(Path("push.yml"))
-    ('breadth', 'varied', 'first')
+    >>> [author_of(Path(name)) for name in ("nlu/breadth_client.yml", "plans_varied.yml", "push.yml")]
+    ['breadth', 'varied', 'first']
     """
     for mark, author in AUTHORS.items():
         if path.stem.startswith(mark) or path.stem.endswith(mark):
@@ -206,20 +206,21 @@ def author_of(path: Path) -> str:
 
 
 def authors_by_text(data: Path = ROOT / "bot" / "data" / "nlu") -> dict[str, str]:
-    """Each training utterance (normalised, annotations removed) and the pass that first wrote it."""
+    """Each training utterance (normalised, as Rasa reads it) and the pass that first wrote it."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
     out: dict[str, str] = {}
     for path in sorted(data.glob("*.yml")):
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            for line in str(item.get("examples", "")).splitlines() if "intent" in item else []:
-                if line.strip().startswith("- "):
-                    text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
-                    out.setdefault(normalise(text), author_of(path))
+        for message in load_data(str(path)).intent_examples:
+            out.setdefault(normalise(str(message.get("text"))), author_of(path))
     return out
 
 
-def _splits(examples: list[Any], labels: list[str], folds: int, seed: int, by_author: bool) -> Iterator[tuple[Any, Any]]:
-    """Stratified k-fold, or (`by_author`) each later writing pass held out in turn, trained on all the others:
-    how well one author's examples teach the classifier another's wording, nearer what a new user writes."""
+def _splits(examples: list[Any], labels: list[str], folds: int, seed: int,
+            by_author: bool) -> Iterator[tuple[Any, Any]]:
+    """Stratified k-fold, or (`by_author`) each later writing pass held out in turn, trained on all the
+    others: how well one author's examples teach the classifier another's wording, nearer what a new user
+    writes."""
     from sklearn.model_selection import StratifiedKFold
 
     if not by_author:
@@ -233,9 +234,9 @@ def _splits(examples: list[Any], labels: list[str], folds: int, seed: int, by_au
 
 def cross_validate(folds: int = 3, seed: int = 42, with_kinds: bool = False,
                    config: dict[str, dict[str, Any]] | None = None, by_author: bool = False) -> OutOfFold:
-    """Stratified k-fold (or by writing pass, `by_author`) through the CRF and the intent classifier as configured
-    in config.yml; each example is classified by the models of the fold that did not train on it (for each of
-    its kinds when `with_kinds`). By pass, the first pass's examples are only ever trained on."""
+    """Stratified k-fold (or by writing pass, `by_author`) through the CRF and the intent classifier as
+    configured in config.yml; each example is classified by the models of the fold that did not train on it
+    (for each of its kinds when `with_kinds`). By pass, the first pass's examples are only ever trained on."""
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
@@ -394,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--examples", action="store_true", help="show example texts for each confusion")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--by-author", action="store_true",
-                        help="cv, thresholds: hold out each later writing pass in turn instead of stratified folds")
+                        help="cv, thresholds: hold out each later writing pass in turn, not stratified folds")
     parser.add_argument("--miss-cost", type=float, default=MISS_COST,
                         help="thresholds: how many clarifying questions one wrong intent is worth")
     args = parser.parse_args(argv)
@@ -416,7 +417,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"with these: {cv_scores(oof, chosen).line()}")
             return
         top1, with_fallback = cv_scores(oof, None), cv_scores(oof, fallback)
-        print(f"## {how} CV on the training data ({len(set(oof.truth))} intents, {len(oof.truth)} examples scored)")
+        print(f"## {how} CV on the training data ({len(set(oof.truth))} intents, "
+              f"{len(oof.truth)} examples scored)")
         print(f"top intent          : {top1.line()}")
         print_scores("with the fallback   ", with_fallback, args.examples, limit=15)
         kinds = cv_scores(cross_validate(args.folds, with_kinds=True, by_author=args.by_author), fallback)

@@ -25,9 +25,9 @@ from scripts.nlu_report import (
 ACCURACY_FLOOR = 0.88
 MACRO_F1_FLOOR = 0.89
 """Regression floors for models/current.tar.gz on the held-out set (nlu_fallback counts as a miss; no sender
-kind, as over the REST channel). Measured 0.890 / 0.900 when they were set (2026-12-02, after the blind pass of
-bot/data/nlu/blind_*.yml, written from the product description and the intent definitions only); the target is
-0.97."""
+kind, as over the REST channel). Measured 0.890 / 0.900 when they were set (2026-12-02, after the blind pass
+of bot/data/nlu/blind_*.yml, written from the product description and the intent definitions only); the target
+is 0.97."""
 
 # Short, canonical utterances that were in bot/data before the held-out set was written and that its author
 # wrote independently as well ("你好", "确认", "财富体检" …). They stay in training (the bot must know them);
@@ -68,7 +68,6 @@ def test_the_trained_model_keeps_its_held_out_accuracy(agent: Any) -> None:
     assert scores.macro_f1 >= MACRO_F1_FLOOR, f"{scores.line()}; confusions {confusions}"
 
 
-
 def test_cross_validation_by_writing_pass_holds_out_one_later_pass_at_a_time() -> None:
     from rasa.shared.nlu.training_data.message import Message
 
@@ -79,7 +78,7 @@ def test_cross_validation_by_writing_pass_holds_out_one_later_pass_at_a_time() -
     for text, author in known.items():
         by_author.setdefault(author, []).append(text)
     assert {"first", "varied", "breadth", "blind"} <= set(by_author), sorted(by_author)
-    texts = [texts[0] for texts in by_author.values()] * 2
+    texts = [written[0] for written in by_author.values()] * 2
     examples = [Message(data={"text": t}) for t in texts]
     folds = list(_splits(examples, ["x"] * len(examples), 3, 42, by_author=True))
     assert len(folds) == len(by_author) - 1
